@@ -1,0 +1,1 @@
+"""The tracing front end: `@pa.model` and the primitives that record a model."""

@@ -1,0 +1,202 @@
+"""The `Model`: data, plates and an ordered list of sites. Plain, immutable, validated data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional, Union
+
+import numpy as np
+
+from ppladapt.errors import ModelError
+from ppladapt.ir.distributions import Distribution
+from ppladapt.ir.expr import BOOL, INT, REAL, Expr, broadcast_shapes
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Plate:
+    """An independence dimension: ``size`` copies, optionally labelled by ``coords``."""
+
+    name: str
+    size: int
+    coords: Optional[tuple] = None
+
+
+@dataclass(frozen=True, eq=False)
+class DataEntry:
+    """Named data: a read-only array (real or integer), with optional dim names."""
+
+    name: str
+    value: np.ndarray
+    dims: Optional[tuple[str, ...]] = None
+
+    def __post_init__(self):
+        value = np.array(self.value, copy=True)
+        value.setflags(write=False)
+        object.__setattr__(self, "value", value)
+
+    @property
+    def dtype(self) -> str:
+        return INT if np.issubdtype(self.value.dtype, np.integer) else REAL
+
+    @property
+    def shape(self) -> Shape:
+        return tuple(self.value.shape)
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, DataEntry)
+            and (self.name, self.dims) == (other.name, other.dims)
+            and self.value.dtype == other.value.dtype
+            and np.array_equal(self.value, other.value)
+        )
+
+    __hash__ = None
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A latent random variable."""
+
+    name: str
+    dist: Distribution
+    plates: tuple[str, ...] = ()
+    kind = "prior"
+
+
+@dataclass(frozen=True)
+class Deterministic:
+    """A named function of earlier sites, reported with the posterior."""
+
+    name: str
+    expr: Expr
+    plates: tuple[str, ...] = ()
+    kind = "deterministic"
+
+
+@dataclass(frozen=True)
+class Likelihood:
+    """An observed random variable; ``observed`` names its data (None: predictive only)."""
+
+    name: str
+    dist: Distribution
+    plates: tuple[str, ...] = ()
+    observed: Optional[str] = None
+    kind = "likelihood"
+
+
+Site = Union[Prior, Deterministic, Likelihood]
+
+
+def random_value_shape(dist: Distribution, plate_sizes: Shape, where: str) -> Shape:
+    """Shape of a random site's value: plate sizes (or the batch shape outside plates)
+    followed by the event shape."""
+    batch = dist.batch_shape
+    if plate_sizes:
+        if len(batch) > len(plate_sizes) or broadcast_shapes(batch, plate_sizes) != plate_sizes:
+            raise ModelError(
+                f"{where}: the distribution's batch shape {batch} does not fit the plate "
+                f"sizes {plate_sizes}; parameters inside plates must have the plates' shape "
+                f"(or broadcast to it)."
+            )
+        batch = plate_sizes
+    return batch + dist.event_shape
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """A model in the IR. Built by `@pa.model` (or `Model.from_json`); validated on creation."""
+
+    name: str
+    data: tuple[DataEntry, ...] = ()
+    plates: tuple[Plate, ...] = ()
+    sites: tuple[Site, ...] = ()
+    shapes: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        from ppladapt.ir.validate import validate
+
+        object.__setattr__(self, "shapes", validate(self))
+
+    # ---- lookup --------------------------------------------------------------------------
+    def site(self, name: str) -> Site:
+        for s in self.sites:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def data_entry(self, name: str) -> DataEntry:
+        for d in self.data:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    @property
+    def data_dict(self) -> dict[str, np.ndarray]:
+        return {d.name: d.value for d in self.data}
+
+    @property
+    def plate_dict(self) -> dict[str, Plate]:
+        return {p.name: p for p in self.plates}
+
+    def sites_of(self, kind: str) -> tuple[Site, ...]:
+        return tuple(s for s in self.sites if s.kind == kind)
+
+    @property
+    def priors(self) -> tuple[Prior, ...]:
+        return self.sites_of("prior")
+
+    @property
+    def deterministics(self) -> tuple[Deterministic, ...]:
+        return self.sites_of("deterministic")
+
+    @property
+    def likelihoods(self) -> tuple[Likelihood, ...]:
+        return self.sites_of("likelihood")
+
+    def shape_of(self, name: str) -> Shape:
+        """Static value shape of a site."""
+        return self.shapes[name]
+
+    def dtype_of(self, name: str) -> str:
+        site = self.site(name)
+        if site.kind == "deterministic":
+            return INT if site.expr.dtype == BOOL else site.expr.dtype
+        return INT if site.dist.spec.discrete else REAL
+
+    def observed_names(self) -> set[str]:
+        return {s.observed for s in self.likelihoods if s.observed is not None}
+
+    # ---- equality, text, JSON --------------------------------------------------------------
+    def __eq__(self, other):
+        return isinstance(other, Model) and (self.name, self.data, self.plates, self.sites) == (
+            other.name, other.data, other.plates, other.sites)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return (
+            f"<ppladapt.Model {self.name!r}: {len(self.priors)} priors, "
+            f"{len(self.deterministics)} deterministics, {len(self.likelihoods)} likelihoods, "
+            f"{len(self.plates)} plates, {len(self.data)} data>"
+        )
+
+    def summary(self) -> str:
+        """A readable listing of data, plates and sites with their shapes."""
+        from ppladapt.ir.summary import summarise
+
+        return summarise(self)
+
+    def to_json(self, indent: Optional[int] = None) -> str:
+        """Serialise the whole model, data included; `Model.from_json` inverts it exactly."""
+        from ppladapt.ir.serialize import model_to_json
+
+        return model_to_json(self, indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Model":
+        """Rebuild (and re-validate) a model written by `to_json`."""
+        from ppladapt.ir.serialize import model_from_json
+
+        return model_from_json(text)
