@@ -14,10 +14,19 @@ from ppladapt.errors import (
     UnsupportedOptionError,
 )
 from ppladapt.frontend.primitives import data, deterministic, likelihood, model, plate, prior
+from ppladapt.inference import (
+    log_density,
+    posterior_predictive,
+    prior_predictive,
+    sample,
+    to_code,
+)
 from ppladapt.ir.model import Model
+from ppladapt.plugins.registry import backends
 
 __all__ = [
     "__version__", "dist", "math", "model", "prior", "deterministic", "likelihood",
-    "plate", "data", "Model", "PPLAdaptError", "ModelError", "DataError",
+    "plate", "data", "Model", "sample", "prior_predictive", "posterior_predictive",
+    "log_density", "to_code", "backends", "PPLAdaptError", "ModelError", "DataError",
     "BackendNotInstalledError", "UnsupportedOptionError", "BackendError",
 ]

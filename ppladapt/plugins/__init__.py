@@ -1,0 +1,1 @@
+"""Backend discovery through pluggy and the ``ppladapt`` entry-point group."""

@@ -1,0 +1,22 @@
+"""Shared test set-up: one place that configures JAX before anything imports it, and the
+`backend` fixture that parametrises shared tests over every installed backend."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Four host devices so NumPyro can run 4 parallel chains, and a persistent compilation
+# cache shared by test sessions; both must be set before JAX starts.
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
+
+from ppladapt.plugins.registry import registered_backends  # noqa: E402
+
+INSTALLED_BACKENDS = [name for name, b in registered_backends().items() if b.is_available()]
+
+
+@pytest.fixture(params=INSTALLED_BACKENDS)
+def backend(request) -> str:
+    """Name of each installed backend in turn."""
+    return request.param
