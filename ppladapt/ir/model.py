@@ -94,7 +94,11 @@ def random_value_shape(dist: Distribution, plate_sizes: Shape, where: str) -> Sh
     followed by the event shape."""
     batch = dist.batch_shape
     if plate_sizes:
-        if len(batch) > len(plate_sizes) or broadcast_shapes(batch, plate_sizes) != plate_sizes:
+        try:
+            fits = len(batch) <= len(plate_sizes) and broadcast_shapes(batch, plate_sizes) == plate_sizes
+        except ModelError:
+            fits = False
+        if not fits:
             raise ModelError(
                 f"{where}: the distribution's batch shape {batch} does not fit the plate "
                 f"sizes {plate_sizes}; parameters inside plates must have the plates' shape "
