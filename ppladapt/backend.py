@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
 
-from ppladapt.errors import UnsupportedOptionError
+from ppladapt.errors import BackendError, UnsupportedOptionError
 from ppladapt.ir.model import Model
 
 CHAIN_METHODS = ("sequential", "parallel", "vectorized")
@@ -124,23 +124,26 @@ class Backend:
     # ---- code and runs -------------------------------------------------------------------
     def to_code(self, model: Model) -> str:
         """The native program for ``model``, exactly as it will run."""
-        raise NotImplementedError
+        raise self._missing("to_code")
 
     def run_nuts(self, model: Model, options: NutsOptions) -> RunResult:
-        raise NotImplementedError
+        raise self._missing("run_nuts")
 
     def run_svi(self, model: Model, options: SviOptions) -> RunResult:
-        raise NotImplementedError
+        raise self._missing("run_svi")
 
     def run_prior_predictive(self, model: Model, draws: int, seed: int) -> Arrays:
         """Draws (shape (draws, ...)) of every prior, deterministic and likelihood site."""
-        raise NotImplementedError
+        raise self._missing("run_prior_predictive")
 
     def run_posterior_predictive(self, model: Model, posterior: Arrays, seed: int) -> Arrays:
         """Likelihood draws (chain, draw, ...) given prior-site draws (chain, draw, ...)."""
-        raise NotImplementedError
+        raise self._missing("run_posterior_predictive")
 
     def log_density(self, model: Model, params: Arrays) -> float:
         """Joint log density at constrained values of every prior site (no Jacobian,
         normalising constants included), in float64."""
-        raise NotImplementedError
+        raise self._missing("log_density")
+
+    def _missing(self, what: str) -> BackendError:
+        return BackendError(f"backend '{self.name}' does not implement {what}.")

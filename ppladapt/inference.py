@@ -20,6 +20,7 @@ from ppladapt.ir.model import Model
 from ppladapt.plugins.registry import get_backend
 
 SVI_DEFAULTS = {"guide": "normal", "steps": 5000, "learning_rate": 0.01}
+NUTS_DEFAULTS = {"tune": 1000, "chains": 4, "chain_method": "parallel", "target_accept": 0.8}
 
 
 def _choice(name: str, value: Any, valid: tuple) -> str:
@@ -112,6 +113,13 @@ def sample(
         run = chosen.run_nuts(model, options)
         used_chain_method = run.attrs.pop("chain_method", options.chain_method)
     else:
+        nuts_only = {"tune": tune, "chains": chains, "chain_method": chain_method, "target_accept": target_accept}
+        changed = [k for k, v in nuts_only.items() if v != NUTS_DEFAULTS[k]]
+        if changed:
+            raise UnsupportedOptionError(
+                f"{', '.join(changed)} only apply to method='nuts'; SVI returns one chain of "
+                f"`draws` draws from the fitted guide (set guide, steps, learning_rate)."
+            )
         rate = SVI_DEFAULTS["learning_rate"] if learning_rate is None else float(learning_rate)
         if rate <= 0:
             raise UnsupportedOptionError(f"learning_rate must be positive, got {learning_rate!r}.")

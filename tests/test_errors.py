@@ -215,6 +215,7 @@ def test_backend_not_installed_gives_install_command():
         ({"target_accept": 1.5}, r"target_accept must be in \(0, 1\)"),
         ({"guide": "normal"}, r"guide only apply to method='svi'"),
         ({"method": "svi", "guide": "flow"}, r"guide='flow'.*'normal', 'mvn'"),
+        ({"method": "svi", "chains": 2}, r"chains only apply to method='nuts'"),
     ],
 )
 def test_unsupported_option_values(option, pattern):

@@ -201,3 +201,34 @@ def test_expand_outside_plates_gives_batch_dims():
         pa.prior("beta", dist.Normal(0, 1).expand([2, 3]))
 
     assert m().shape_of("beta") == (2, 3)
+
+
+def test_variadic_arguments_become_named_data():
+    @pa.model
+    def m(*xs, **observations):
+        mu = pa.prior("mu", dist.Normal())
+        for name, value in observations.items():
+            with pa.plate(f"{name}_obs", len(value)):
+                pa.likelihood(name, dist.Normal(mu + pa.math.sum(xs[0]), 1), observed=value)
+
+    model = m(np.ones(2), np.zeros(3), a=np.ones(4))
+    assert [d.name for d in model.data] == ["xs_0", "xs_1", "a"]
+    assert model.site("a").observed == "a"
+
+
+def test_deep_expressions_round_trip_up_to_the_limit():
+    @pa.model
+    def deep(n):
+        x = pa.prior("x", dist.Normal(0, 1))
+        total = x
+        for _ in range(n):
+            total = total + 0.5 * x
+        pa.deterministic("total", total)
+
+    m = deep(E.MAX_DEPTH - 2)
+    assert pa.Model.from_json(m.to_json()) == m
+    assert pickle.loads(pickle.dumps(m)) == m
+    assert "total" in m.summary()
+    assert float(evaluate(m.site("total").expr, {"x": 2.0})) == pytest.approx(2.0 + (E.MAX_DEPTH - 2))
+    with pytest.raises(ModelError, match=r"nested more than \d+ levels.*pa.math.sum\(pa.math.stack"):
+        deep(E.MAX_DEPTH + 5)

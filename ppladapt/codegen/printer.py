@@ -34,7 +34,8 @@ class Printer:
 
     def doprint(self, node: E.Expr) -> str:
         """The source text of ``node``."""
-        return self._print(node)[0]
+        with E.recursion_headroom():
+            return self._print(node)[0]
 
     def _print(self, node: E.Expr) -> tuple[str, int]:
         """(text, precedence) of ``node``."""

@@ -39,11 +39,21 @@ class ModelFunction:
         trace = tracing.Trace(self.name)
         token = tracing.start(trace)
         try:
-            arguments = {k: _argument(trace, k, v) for k, v in bound.arguments.items()}
-            self.fn(**arguments)
+            args = [_argument(trace, self._arg_name(i, bound), v) for i, v in enumerate(bound.args)]
+            kwargs = {k: _argument(trace, k, v) for k, v in bound.kwargs.items()}
+            self.fn(*args, **kwargs)
         finally:
             tracing.stop(token)
         return trace.build()
+
+    def _arg_name(self, position: int, bound: inspect.BoundArguments) -> str:
+        """Data name for the positional argument at ``position``: the parameter's name,
+        or ``{name}_{i}`` for the i-th value of a ``*args`` parameter."""
+        for name, param in self.signature.parameters.items():
+            if param.kind == param.VAR_POSITIONAL:
+                fixed = len(bound.args) - len(bound.arguments.get(name, ()))
+                return name if position < fixed else f"{name}_{position - fixed}"
+        return list(self.signature.parameters)[position]
 
     def __repr__(self) -> str:
         return f"<ppladapt model function {self.name}{self.signature}>"

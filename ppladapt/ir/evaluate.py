@@ -72,6 +72,11 @@ class Unresolved(KeyError):
 
 def evaluate(node: E.Expr, env: Mapping[str, np.ndarray]) -> np.ndarray:
     """The value of ``node`` given values for the sites and data it refers to."""
+    with E.recursion_headroom():
+        return _evaluate(node, env)
+
+
+def _evaluate(node: E.Expr, env: Mapping[str, np.ndarray]) -> np.ndarray:
     if isinstance(node, E.Const):
         return np.asarray(node.value)
     if isinstance(node, (E.DataRef, E.SiteRef)):
@@ -79,30 +84,30 @@ def evaluate(node: E.Expr, env: Mapping[str, np.ndarray]) -> np.ndarray:
             raise Unresolved(node.name)
         return np.asarray(env[node.name])
     if isinstance(node, E.Unary):
-        x = evaluate(node.x, env)
+        x = _evaluate(node.x, env)
         if node.dtype == E.REAL:
             x = np.asarray(x, dtype=float)
         return _unary_table()[node.op](x)
     if isinstance(node, E.Binary):
-        return _BINARY[node.op](evaluate(node.a, env), evaluate(node.b, env))
+        return _BINARY[node.op](_evaluate(node.a, env), _evaluate(node.b, env))
     if isinstance(node, E.Where):
-        return np.where(evaluate(node.cond, env), evaluate(node.a, env), evaluate(node.b, env))
+        return np.where(_evaluate(node.cond, env), _evaluate(node.a, env), _evaluate(node.b, env))
     if isinstance(node, E.Reduce):
-        return _REDUCE[node.op](evaluate(node.x, env), axis=node.axes)
+        return _REDUCE[node.op](_evaluate(node.x, env), axis=node.axes)
     if isinstance(node, E.AxisOp):
-        return _AXIS[node.op](evaluate(node.x, env), axis=node.axis)
+        return _AXIS[node.op](_evaluate(node.x, env), axis=node.axis)
     if isinstance(node, E.MatMul):
-        return np.matmul(evaluate(node.a, env), evaluate(node.b, env))
+        return np.matmul(_evaluate(node.a, env), _evaluate(node.b, env))
     if isinstance(node, E.Index):
-        x = evaluate(node.x, env)
+        x = _evaluate(node.x, env)
         return x[tuple(_index_item(it, env) for it in node.items)]
     if isinstance(node, E.Transpose):
-        return np.transpose(evaluate(node.x, env), node.axes)
+        return np.transpose(_evaluate(node.x, env), node.axes)
     if isinstance(node, E.Concat):
-        items = [evaluate(it, env) for it in node.items]
+        items = [_evaluate(it, env) for it in node.items]
         return np.stack(items, node.axis) if node.stack else np.concatenate(items, node.axis)
     if isinstance(node, E.AlignPlates):
-        x = evaluate(node.x, env)
+        x = _evaluate(node.x, env)
         return np.expand_dims(x, tuple(node.new_axes())) if node.new_axes() else x
     raise TypeError(f"no NumPy evaluation for node {type(node).__name__}")
 
@@ -113,7 +118,7 @@ def _index_item(item, env):
     if isinstance(item, E.Slice):
         return item.as_slice()
     if isinstance(item, E.Expr):
-        return evaluate(item, env)
+        return _evaluate(item, env)
     return item
 
 

@@ -11,8 +11,10 @@ operands by plate before building the node.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Union
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterator, Union
 
 from ppladapt.errors import ModelError
 
@@ -36,6 +38,20 @@ LOGICAL_OPS = frozenset({"and", "or"})
 BINARY_OPS = ARITHMETIC_OPS | COMPARISON_OPS | LOGICAL_OPS
 REDUCE_OPS = frozenset({"sum", "mean", "prod", "max", "min", "logsumexp"})
 AXIS_OPS = frozenset({"cumsum", "softmax", "log_softmax"})
+MAX_DEPTH = 256  # nesting limit of an expression tree (printers and JSON recurse over it)
+
+
+@contextmanager
+def recursion_headroom() -> Iterator[None]:
+    """Room on the Python stack for recursing over trees of up to `MAX_DEPTH` levels."""
+    limit = sys.getrecursionlimit()
+    needed = 12 * MAX_DEPTH + 1000
+    if limit < needed:
+        sys.setrecursionlimit(needed)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def broadcast_shapes(*shapes: Shape) -> Shape:
@@ -75,9 +91,17 @@ class Expr:
     shape: Shape
     dtype: str
     plates: tuple[str, ...]
+    depth: int
     children: ClassVar[tuple[str, ...]] = ()
 
     def _set(self, shape: Shape, dtype: str, plates: tuple[str, ...] = ()) -> None:
+        depth = 1 + max((child.depth for child in self.operands()), default=0)
+        if depth > MAX_DEPTH:
+            raise ModelError(
+                f"expression nested more than {MAX_DEPTH} levels deep; build long sums or "
+                f"products from a list with pa.math.sum(pa.math.stack(terms)) instead of a loop."
+            )
+        object.__setattr__(self, "depth", depth)
         object.__setattr__(self, "shape", tuple(int(s) for s in shape))
         object.__setattr__(self, "dtype", dtype)
         object.__setattr__(self, "plates", tuple(plates))
@@ -97,11 +121,13 @@ class Expr:
                 out.extend(v for v in value if isinstance(v, Expr))
         return tuple(out)
 
-    def walk(self):
+    def walk(self) -> Iterator["Expr"]:
         """This node and every node below it, depth first."""
-        yield self
-        for child in self.operands():
-            yield from child.walk()
+        stack: list[Expr] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.operands()))
 
     # ---- operators: built through the front end, which aligns plates -------------------
     def _binary(self, op: str, other: Any, reflected: bool = False) -> Expr:

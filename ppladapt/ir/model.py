@@ -9,7 +9,7 @@ import numpy as np
 
 from ppladapt.errors import ModelError
 from ppladapt.ir.distributions import Distribution
-from ppladapt.ir.expr import BOOL, INT, REAL, Expr, broadcast_shapes
+from ppladapt.ir.expr import BOOL, INT, REAL, Expr, broadcast_shapes, recursion_headroom
 
 Shape = tuple[int, ...]
 
@@ -117,24 +117,27 @@ class Model:
     plates: tuple[Plate, ...] = ()
     sites: tuple[Site, ...] = ()
     shapes: dict = field(init=False, repr=False, compare=False)
+    _index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         from ppladapt.ir.validate import validate
 
         object.__setattr__(self, "shapes", validate(self))
+        index = {("data", d.name): d for d in self.data}
+        index.update({("site", s.name): s for s in self.sites})
+        object.__setattr__(self, "_index", index)
+
+    def __reduce__(self):
+        return (Model, (self.name, self.data, self.plates, self.sites))
 
     # ---- lookup --------------------------------------------------------------------------
     def site(self, name: str) -> Site:
-        for s in self.sites:
-            if s.name == name:
-                return s
-        raise KeyError(name)
+        """The site called ``name`` (KeyError if none)."""
+        return self._index[("site", name)]
 
     def data_entry(self, name: str) -> DataEntry:
-        for d in self.data:
-            if d.name == name:
-                return d
-        raise KeyError(name)
+        """The data called ``name`` (KeyError if none)."""
+        return self._index[("data", name)]
 
     @property
     def data_dict(self) -> dict[str, np.ndarray]:
@@ -174,8 +177,11 @@ class Model:
 
     # ---- equality, text, JSON --------------------------------------------------------------
     def __eq__(self, other):
-        return isinstance(other, Model) and (self.name, self.data, self.plates, self.sites) == (
-            other.name, other.data, other.plates, other.sites)
+        if not isinstance(other, Model):
+            return NotImplemented
+        with recursion_headroom():
+            return (self.name, self.data, self.plates, self.sites) == (
+                other.name, other.data, other.plates, other.sites)
 
     __hash__ = None
 

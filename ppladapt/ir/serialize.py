@@ -99,6 +99,11 @@ def _decode_data(obj: dict) -> DataEntry:
 
 def model_to_json(model: Model, indent: Optional[int] = None) -> str:
     """The model as JSON text."""
+    with E.recursion_headroom():
+        return _model_to_json(model, indent)
+
+
+def _model_to_json(model: Model, indent: Optional[int]) -> str:
     doc = {
         "ppladapt_ir": FORMAT_VERSION,
         "name": model.name,
@@ -113,20 +118,25 @@ def model_to_json(model: Model, indent: Optional[int] = None) -> str:
 def model_from_json(text: str) -> Model:
     """Rebuild and validate a model from `model_to_json` output."""
     try:
-        doc = json.loads(text)
-        if doc.get("ppladapt_ir") != FORMAT_VERSION:
-            raise ModelError(f"not a ppladapt IR document (format {doc.get('ppladapt_ir')!r}).")
-        plates = tuple(
-            Plate(p["name"], p["size"], None if p.get("coords") is None else tuple(p["coords"]))
-            for p in doc["plates"]
-        )
-        return Model(
-            name=doc["name"],
-            data=tuple(_decode_data(d) for d in doc["data"]),
-            plates=plates,
-            sites=tuple(_decode_site(s) for s in doc["sites"]),
-        )
+        with E.recursion_headroom():
+            return _model_from_json(text)
     except ModelError:
         raise
-    except (TypeError, KeyError, ValueError, AttributeError) as err:
+    except (TypeError, KeyError, ValueError, AttributeError, RecursionError) as err:
         raise ModelError(f"malformed IR JSON: {type(err).__name__}: {err}") from None
+
+
+def _model_from_json(text: str) -> Model:
+    doc = json.loads(text)
+    if doc.get("ppladapt_ir") != FORMAT_VERSION:
+        raise ModelError(f"not a ppladapt IR document (format {doc.get('ppladapt_ir')!r}).")
+    plates = tuple(
+        Plate(p["name"], p["size"], None if p.get("coords") is None else tuple(p["coords"]))
+        for p in doc["plates"]
+    )
+    return Model(
+        name=doc["name"],
+        data=tuple(_decode_data(d) for d in doc["data"]),
+        plates=plates,
+        sites=tuple(_decode_site(s) for s in doc["sites"]),
+    )
