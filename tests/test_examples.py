@@ -1,0 +1,190 @@
+"""The examples in examples/: each builds the expected model, round-trips through JSON,
+generates NumPyro code that compiles and (slow) samples to a posterior near the truth."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ppladapt as pa
+
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+
+# Every site of each example's `model`: name -> (kind, value shape).
+EXPECTED_SITES = {
+    "eight_schools": {
+        "mu": ("prior", ()), "tau": ("prior", ()), "theta_z": ("prior", (8,)),
+        "theta": ("deterministic", (8,)), "y": ("likelihood", (8,)),
+    },
+    "linear": {
+        "theta": ("prior", ()), "b_perp": ("prior", ()), "sigma": ("prior", ()),
+        "m": ("deterministic", ()), "b": ("deterministic", ()), "y": ("likelihood", (50,)),
+    },
+    "logistic": {
+        "alpha": ("prior", ()), "beta": ("prior", (10,)), "y": ("likelihood", (5000,)),
+    },
+    "hierarchical": {
+        "mu_a": ("prior", ()), "mu_b": ("prior", ()), "sigma_a": ("prior", ()),
+        "sigma_b": ("prior", ()), "sigma": ("prior", ()),
+        "a_z": ("prior", (8,)), "a": ("deterministic", (8,)),
+        "b_z": ("prior", (8,)), "b": ("deterministic", (8,)), "y": ("likelihood", (200,)),
+    },
+}
+EXPECTED_PLATES = {
+    "eight_schools": {"school": 8},
+    "linear": {"obs": 50},
+    "logistic": {"feature": 10, "obs": 5000},
+    "hierarchical": {"group": 8, "obs": 200},
+}
+EXAMPLES = sorted(EXPECTED_SITES)
+
+
+@cache
+def load_example(name: str):
+    """Import examples/{name}.py as a module (its __main__ block does not run)."""
+    path = EXAMPLES_DIR / f"{name}.py"
+    module_name = f"ppladapt_example_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_example_is_tested():
+    assert sorted(p.stem for p in EXAMPLES_DIR.glob("*.py")) == EXAMPLES
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_builds_expected_model(name):
+    module = load_example(name)
+    assert module.__doc__ and len(module.__doc__.strip()) > 100
+    model = module.model
+    assert isinstance(model, pa.Model)
+    assert {s.name: (s.kind, model.shape_of(s.name)) for s in model.sites} == EXPECTED_SITES[name]
+    assert {p.name: p.size for p in model.plates} == EXPECTED_PLATES[name]
+    assert "__name__ == \"__main__\"" in Path(module.__file__).read_text()
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_round_trips_through_json(name):
+    model = load_example(name).model
+    again = pa.Model.from_json(model.to_json())
+    assert again == model
+    assert again.summary() == model.summary()
+
+
+@pytest.mark.parametrize("name", ["linear", "logistic", "hierarchical"])
+def test_example_data_are_seeded(name):
+    module = load_example(name)
+    first, second = module.make_data(), module.make_data()
+    assert first.keys() == second.keys()
+    for key in first:
+        np.testing.assert_array_equal(first[key], second[key])
+
+
+def test_eight_schools_centered_variant():
+    module = load_example("eight_schools")
+    centered = module.centered
+    assert {s.name: s.kind for s in centered.sites} == {
+        "mu": "prior", "tau": "prior", "theta": "prior", "y": "likelihood"}
+    assert centered.data == module.model.data
+
+
+def test_hierarchical_indices_are_zero_based_ints():
+    module = load_example("hierarchical")
+    index = module.model.data_entry("group_idx")
+    assert index.dtype == "int"
+    assert index.value.min() == 0 and index.value.max() == module.J - 1
+
+
+def to_code_or_xfail(model) -> str:
+    try:
+        return pa.to_code(model, "numpyro")
+    except NotImplementedError:
+        pytest.xfail("the NumPyro backend's to_code is not implemented yet")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_numpyro_code_compiles(name):
+    model = load_example(name).model
+    code = to_code_or_xfail(model)
+    assert isinstance(code, str) and code.strip()
+    compile(code, f"<numpyro code for {name}>", "exec")
+
+
+# ---- sampling (slow) -----------------------------------------------------------------------
+def numpyro_usable() -> bool:
+    return any(b.name == "numpyro" and b.usable for b in pa.backends())
+
+
+def sample_or_xfail(model, **kwargs):
+    if not numpyro_usable():
+        pytest.skip("the numpyro backend is not installed")
+    options = dict(backend="numpyro", chains=2, draws=500, tune=500, seed=1, progressbar=False)
+    options.update(kwargs)
+    try:
+        return pa.sample(model, **options)
+    except NotImplementedError:
+        pytest.xfail("the NumPyro backend's NUTS runner is not implemented yet")
+
+
+def check_converged(idata, var_names):
+    import arviz as az
+
+    rhat = az.rhat(idata, var_names=var_names)
+    worst = max(float(rhat[v].max()) for v in var_names)
+    assert worst < 1.05, f"max R-hat {worst:.3f}"
+
+
+def check_near(idata, name, truth, n_sd=4.0):
+    """The posterior mean of ``name`` lies within ``n_sd`` posterior sds of ``truth``."""
+    draws = idata.posterior[name].values
+    mean, sd = draws.mean(axis=(0, 1)), draws.std(axis=(0, 1))
+    z = np.abs(mean - np.asarray(truth)) / sd
+    assert np.all(z < n_sd), f"{name}: mean {mean}, sd {sd}, truth {truth}"
+
+
+@pytest.mark.slow
+def test_eight_schools_samples():
+    idata = sample_or_xfail(load_example("eight_schools").model)
+    check_converged(idata, ["mu", "tau", "theta"])
+    # No truth for real data: compare with the published posterior (BDA3: mu about 4.4,
+    # tau about 3.6, both with posterior sd about 3.3).
+    check_near(idata, "mu", 4.4)
+    check_near(idata, "tau", 3.6)
+    assert idata.posterior["theta"].dims == ("chain", "draw", "school")
+
+
+@pytest.mark.slow
+def test_linear_samples():
+    module = load_example("linear")
+    idata = sample_or_xfail(module.model)
+    check_converged(idata, ["theta", "b_perp", "sigma", "m", "b"])
+    for name in ("m", "b", "sigma"):
+        check_near(idata, name, module.TRUTH[name])
+
+
+@pytest.mark.slow
+def test_logistic_samples():
+    module = load_example("logistic")
+    idata = sample_or_xfail(module.model)
+    check_converged(idata, ["alpha", "beta"])
+    check_near(idata, "alpha", module.TRUTH["alpha"])
+    check_near(idata, "beta", module.TRUTH["beta"])
+
+
+@pytest.mark.slow
+def test_hierarchical_samples():
+    module = load_example("hierarchical")
+    idata = sample_or_xfail(module.model, target_accept=0.9)
+    check_converged(idata, ["mu_a", "mu_b", "sigma_a", "sigma_b", "sigma", "a", "b"])
+    for name in ("mu_a", "mu_b", "sigma_a", "sigma_b", "sigma"):
+        check_near(idata, name, module.TRUTH[name])
+    check_near(idata, "a", module.DATA["a_true"])
+    check_near(idata, "b", module.DATA["b_true"])

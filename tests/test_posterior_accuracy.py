@@ -1,0 +1,101 @@
+"""Posteriors are right: closed-form conjugate answers and posteriordb references, on
+every installed backend (the shared `backend` fixture)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import ppladapt as pa
+from ppladapt import dist
+from tests.posterior_checks import load_data, load_reference, mean_z_score, reference_draws, sd_ratio
+
+# Conjugate normal: mu ~ Normal(M0, S0), y_i ~ Normal(mu, SIGMA) with SIGMA known.
+M0, S0, SIGMA = 1.0, 2.0, 1.5
+Y = np.random.default_rng(1).normal(0.7, SIGMA, size=20)
+POST_VAR = 1.0 / (1.0 / S0**2 + len(Y) / SIGMA**2)
+POST_MEAN = POST_VAR * (M0 / S0**2 + Y.sum() / SIGMA**2)
+
+# Gamma-Poisson: lam ~ Gamma(A, rate=B), k_i ~ Poisson(lam).
+A, B = 3.0, 0.5
+K = np.random.default_rng(2).poisson(4.0, size=30)
+GAMMA_POST = stats.gamma(A + K.sum(), scale=1.0 / (B + len(K)))
+
+
+@pa.model
+def conjugate_normal(y):
+    mu = pa.prior("mu", dist.Normal(M0, S0))
+    with pa.plate("obs", len(y)):
+        pa.likelihood("y", dist.Normal(mu, SIGMA), observed=y)
+
+
+@pa.model
+def gamma_poisson(k):
+    lam = pa.prior("lam", dist.Gamma(A, B))
+    with pa.plate("obs", len(k)):
+        pa.likelihood("k", dist.Poisson(lam), observed=k)
+
+
+@pa.model
+def eight_schools_noncentered(sigma, y):
+    mu = pa.prior("mu", dist.Normal(0, 5))
+    tau = pa.prior("tau", dist.HalfCauchy(5))
+    with pa.plate("school", len(sigma)):
+        theta = pa.prior("theta", dist.Normal(mu, tau), reparam="noncentered")
+        pa.likelihood("y", dist.Normal(theta, sigma), observed=y)
+
+
+NUTS = dict(draws=1000, tune=500, chains=2, chain_method="sequential", seed=11, progressbar=False)
+
+
+def test_conjugate_normal_posterior(backend):
+    idata = pa.sample(conjugate_normal(Y), backend=backend, **NUTS)
+    draws = idata.posterior["mu"].values
+    assert draws.shape == (2, 1000)
+    assert abs(mean_z_score(draws, POST_MEAN)) < 4
+    assert abs(sd_ratio(draws, np.sqrt(POST_VAR)) - 1) < 0.1
+
+
+def test_gamma_poisson_posterior(backend):
+    idata = pa.sample(gamma_poisson(K), backend=backend, **NUTS)
+    draws = idata.posterior["lam"].values
+    assert abs(mean_z_score(draws, GAMMA_POST.mean())) < 4
+    assert abs(sd_ratio(draws, GAMMA_POST.std()) - 1) < 0.1
+
+
+def test_conjugate_log_density_equals_hand_computation(backend):
+    hand = (
+        -0.5 * np.log(2 * np.pi * S0**2) - (0.3 - M0) ** 2 / (2 * S0**2)
+        + np.sum(-0.5 * np.log(2 * np.pi * SIGMA**2) - (Y - 0.3) ** 2 / (2 * SIGMA**2))
+    )
+    assert pa.log_density(conjugate_normal(Y), {"mu": 0.3}, backend=backend) == pytest.approx(hand, rel=1e-10)
+    lam = 4.2
+    hand = A * np.log(B) - math.lgamma(A) + (A - 1) * np.log(lam) - B * lam
+    hand += sum(k * np.log(lam) - lam - math.lgamma(k + 1) for k in K)
+    assert pa.log_density(gamma_poisson(K), {"lam": lam}, backend=backend) == pytest.approx(hand, rel=1e-10)
+
+
+def test_svi_normal_guide_recovers_conjugate_mean(backend):
+    idata = pa.sample(conjugate_normal(Y), backend=backend, method="svi", guide="normal",
+                      steps=3000, learning_rate=0.05, draws=2000, seed=3, progressbar=False)
+    draws = idata.posterior["mu"].values
+    assert draws.shape == (1, 2000)
+    assert abs(draws.mean() - POST_MEAN) < 0.25 * np.sqrt(POST_VAR)
+
+
+@pytest.mark.slow
+def test_eight_schools_noncentered_matches_posteriordb(backend):
+    posterior = "eight_schools-eight_schools_noncentered"
+    data = load_data(posterior)
+    model = eight_schools_noncentered(sigma=np.asarray(data["sigma"], float), y=np.asarray(data["y"], float))
+    idata = pa.sample(model, backend=backend, draws=1000, tune=1000, chains=4,
+                      chain_method="sequential", target_accept=0.95, seed=5, progressbar=False)
+    for name, ref in load_reference(posterior).items():
+        draws = reference_draws(idata, name)
+        z = mean_z_score(draws, ref["mean"], ref["mcse_mean"])
+        assert abs(z) < 4, f"{name}: mean {draws.mean():.3f} vs reference {ref['mean']:.3f} (z={z:.2f})"
+        tolerance = 0.25 if name == "tau" else 0.1
+        assert abs(sd_ratio(draws, ref["sd"]) - 1) < tolerance, name
