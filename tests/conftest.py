@@ -14,6 +14,11 @@ os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=4")
 from ppladapt.plugins.registry import registered_backends  # noqa: E402
 
 INSTALLED_BACKENDS = [name for name, b in registered_backends().items() if b.is_available()]
+# PPLADAPT_TEST_BACKENDS=numpyro,stan restricts the shared tests to some backends.
+if os.environ.get("PPLADAPT_TEST_BACKENDS"):
+    INSTALLED_BACKENDS = [
+        b for b in INSTALLED_BACKENDS if b in os.environ["PPLADAPT_TEST_BACKENDS"].split(",")
+    ]
 
 
 @pytest.fixture(params=INSTALLED_BACKENDS)

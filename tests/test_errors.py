@@ -218,9 +218,9 @@ def test_backend_not_installed_gives_install_command():
         ({"method": "svi", "chains": 2}, r"chains only apply to method='nuts'"),
     ],
 )
-def test_unsupported_option_values(option, pattern):
+def test_unsupported_option_values(backend, option, pattern):
     with pytest.raises(UnsupportedOptionError, match=pattern):
-        pa.sample(normal_model(y=Y5), backend="numpyro", **option)
+        pa.sample(normal_model(y=Y5), backend=backend, **option)
 
 
 def test_sampling_a_model_without_observations():

@@ -3,17 +3,13 @@ generates NumPyro code that compiles and (slow) samples to a posterior near the 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import ppladapt as pa
-
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+from tests.example_models import EXAMPLES_DIR, load_example
 
 # Every site of each example's `model`: name -> (kind, value shape).
 EXPECTED_SITES = {
@@ -42,18 +38,6 @@ EXPECTED_PLATES = {
     "hierarchical": {"group": 8, "obs": 200},
 }
 EXAMPLES = sorted(EXPECTED_SITES)
-
-
-@cache
-def load_example(name: str):
-    """Import examples/{name}.py as a module (its __main__ block does not run)."""
-    path = EXAMPLES_DIR / f"{name}.py"
-    module_name = f"ppladapt_example_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_every_example_is_tested():
@@ -103,35 +87,19 @@ def test_hierarchical_indices_are_zero_based_ints():
     assert index.value.min() == 0 and index.value.max() == module.J - 1
 
 
-def to_code_or_xfail(model) -> str:
-    try:
-        return pa.to_code(model, "numpyro")
-    except NotImplementedError:
-        pytest.xfail("the NumPyro backend's to_code is not implemented yet")
-
-
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_example_numpyro_code_compiles(name):
     model = load_example(name).model
-    code = to_code_or_xfail(model)
+    code = pa.to_code(model, "numpyro")
     assert isinstance(code, str) and code.strip()
     compile(code, f"<numpyro code for {name}>", "exec")
 
 
 # ---- sampling (slow) -----------------------------------------------------------------------
-def numpyro_usable() -> bool:
-    return any(b.name == "numpyro" and b.usable for b in pa.backends())
-
-
-def sample_or_xfail(model, **kwargs):
-    if not numpyro_usable():
-        pytest.skip("the numpyro backend is not installed")
+def sample_numpyro(model, **kwargs):
     options = dict(backend="numpyro", chains=2, draws=500, tune=500, seed=1, progressbar=False)
     options.update(kwargs)
-    try:
-        return pa.sample(model, **options)
-    except NotImplementedError:
-        pytest.xfail("the NumPyro backend's NUTS runner is not implemented yet")
+    return pa.sample(model, **options)
 
 
 def check_converged(idata, var_names):
@@ -152,7 +120,7 @@ def check_near(idata, name, truth, n_sd=4.0):
 
 @pytest.mark.slow
 def test_eight_schools_samples():
-    idata = sample_or_xfail(load_example("eight_schools").model)
+    idata = sample_numpyro(load_example("eight_schools").model)
     check_converged(idata, ["mu", "tau", "theta"])
     # No truth for real data: compare with the published posterior (BDA3: mu about 4.4,
     # tau about 3.6, both with posterior sd about 3.3).
@@ -164,7 +132,7 @@ def test_eight_schools_samples():
 @pytest.mark.slow
 def test_linear_samples():
     module = load_example("linear")
-    idata = sample_or_xfail(module.model)
+    idata = sample_numpyro(module.model)
     check_converged(idata, ["theta", "b_perp", "sigma", "m", "b"])
     for name in ("m", "b", "sigma"):
         check_near(idata, name, module.TRUTH[name])
@@ -173,7 +141,7 @@ def test_linear_samples():
 @pytest.mark.slow
 def test_logistic_samples():
     module = load_example("logistic")
-    idata = sample_or_xfail(module.model)
+    idata = sample_numpyro(module.model)
     check_converged(idata, ["alpha", "beta"])
     check_near(idata, "alpha", module.TRUTH["alpha"])
     check_near(idata, "beta", module.TRUTH["beta"])
@@ -182,7 +150,7 @@ def test_logistic_samples():
 @pytest.mark.slow
 def test_hierarchical_samples():
     module = load_example("hierarchical")
-    idata = sample_or_xfail(module.model, target_accept=0.9)
+    idata = sample_numpyro(module.model, target_accept=0.9)
     check_converged(idata, ["mu_a", "mu_b", "sigma_a", "sigma_b", "sigma", "a", "b"])
     for name in ("mu_a", "mu_b", "sigma_a", "sigma_b", "sigma"):
         check_near(idata, name, module.TRUTH[name])

@@ -1,6 +1,6 @@
 """The cross-backend truth test: every backend's `pa.log_density` equals the NumPy/SciPy
-reference evaluator, for every registry family (as a prior and as a likelihood) and for
-every expression feature, at random points drawn by `reference.sample_prior`."""
+reference evaluator, for every registry family (as a prior and as a likelihood), every
+expression feature and every example, at random points drawn by `reference.sample_prior`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import ppladapt as pa
 from ppladapt import dist, reference
 from ppladapt import math as pm
 from ppladapt.ir.distributions import REGISTRY
+from tests.example_models import example_models
 
 SEEDS = (0, 1, 2)
 N = 5
@@ -330,7 +331,7 @@ FEATURE_CASES = {
     "math_functions": math_functions(_rng.normal(size=3)),
     "transpose_stack": transpose_stack(_rng.normal(size=(3, 2))),
 }
-CASES = {**FAMILY_CASES, **FEATURE_CASES}
+CASES = {**FAMILY_CASES, **FEATURE_CASES, **{f"example_{k}": m for k, m in example_models().items()}}
 
 
 def _point(model: pa.Model, seed: int) -> dict[str, np.ndarray]:

@@ -1,0 +1,10 @@
+"""The Stan backend plugin (registered under the ``ppladapt`` entry-point group)."""
+
+from ppladapt.plugins.hookspecs import hookimpl
+
+
+@hookimpl
+def ppladapt_register_backend():
+    from ppladapt_stan.backend import StanBackend
+
+    return StanBackend()
