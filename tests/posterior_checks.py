@@ -11,13 +11,19 @@ import numpy as np
 POSTERIORDB = Path(__file__).resolve().parents[2] / "shared" / "posteriordb"
 
 
-def mean_z_score(draws: np.ndarray, truth: float, truth_mcse: float = 0.0) -> float:
-    """(mean - truth) in units of the combined Monte Carlo standard error.
+def mcse_mean(draws: np.ndarray) -> float:
+    """Monte Carlo standard error of the mean of (chain, draw) draws (ArviZ, bulk ESS)."""
+    return float(np.ravel(az.mcse(draws, method="mean"))[0])
 
-    ``draws`` is (chain, draw); the MCSE comes from ArviZ's bulk-ESS estimate.
-    """
-    mcse = float(np.ravel(az.mcse(draws, method="mean"))[0])
-    return (float(np.mean(draws)) - truth) / np.hypot(mcse, truth_mcse)
+
+def mean_z_score(draws: np.ndarray, truth: float, truth_mcse: float = 0.0) -> float:
+    """(mean - truth) in units of the combined Monte Carlo standard error."""
+    return (float(np.mean(draws)) - truth) / np.hypot(mcse_mean(draws), truth_mcse)
+
+
+def agreement_z(a: np.ndarray, b: np.ndarray) -> float:
+    """Difference of two runs' means in units of both runs' MCSEs."""
+    return mean_z_score(a, float(np.mean(b)), mcse_mean(b))
 
 
 def sd_ratio(draws: np.ndarray, truth_sd: float) -> float:
