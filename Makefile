@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install --quiet -c constraints.txt -e ".[all,test]"
 	touch $(STAMP)
 
+# The main job: eight schools on every installed backend, table printed, report in report/.
 demo: install
-	$(VENV)/bin/ppladapt sample examples/eight_schools.py --backend numpyro --chains 4 --draws 1000 --tune 1000
+	$(VENV)/bin/ppladapt compare examples/eight_schools.py --seed 1 --out report
 
 test: install
 	$(PY) -m pytest -n 2 --dist loadgroup

@@ -13,6 +13,7 @@ from ppladapt.errors import (
     PPLAdaptError,
     UnsupportedOptionError,
 )
+from ppladapt.compare import compare
 from ppladapt.frontend.primitives import data, deterministic, likelihood, model, plate, prior
 from ppladapt.inference import (
     log_density,
@@ -27,6 +28,6 @@ from ppladapt.plugins.registry import backends
 __all__ = [
     "__version__", "dist", "math", "model", "prior", "deterministic", "likelihood",
     "plate", "data", "Model", "sample", "prior_predictive", "posterior_predictive",
-    "log_density", "to_code", "backends", "PPLAdaptError", "ModelError", "DataError",
+    "log_density", "to_code", "backends", "compare", "PPLAdaptError", "ModelError", "DataError",
     "BackendNotInstalledError", "UnsupportedOptionError", "BackendError",
 ]

@@ -1,4 +1,5 @@
-"""The ``ppladapt`` command line: ``backends``, ``code MODEL`` and ``sample MODEL``.
+"""The ``ppladapt`` command line: ``backends``, ``code MODEL``, ``sample MODEL`` and
+``compare MODEL``.
 
 MODEL is ``file.py`` (its module-level ``model``), ``file.py:name`` (a `Model`, or a
 ``@pa.model`` function that takes no arguments) or a ``.json`` file written by
@@ -43,6 +44,7 @@ examples:
   ppladapt code examples/eight_schools.py --backend numpyro
   ppladapt sample examples/eight_schools.py:centered --chains 2 --draws 500 --seed 0
   ppladapt sample model.json --method svi --guide mvn --steps 2000 --out fit.nc
+  ppladapt compare examples/eight_schools.py --backends numpyro,stan --out report/
 """
 
 
@@ -167,12 +169,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     from ppladapt.inference import sample
 
     model = load_model(args.model)
-    given = {k: getattr(args, k) for k in NUTS_ONLY + SVI_ONLY + ("draws", "seed", "device")}
-    given = {k: v for k, v in given.items() if v is not None}
-    wrong = NUTS_ONLY if args.method == "svi" else SVI_ONLY
-    misplaced = ["--" + k.replace("_", "-") for k in wrong if k in given]
-    if misplaced:
-        raise CommandError(f"{', '.join(misplaced)} cannot be used with --method {args.method}.")
+    given = _run_options(args)
     if args.out is not None:
         if Path(args.out).suffix != ".nc":
             raise CommandError(f"--out {args.out!r} must be a NetCDF file ending in .nc.")
@@ -190,6 +187,40 @@ def cmd_sample(args: argparse.Namespace) -> int:
         idata.to_netcdf(args.out)
         print(f"wrote {args.out}")
     return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from ppladapt.compare import compare
+
+    model = load_model(args.model)
+    given = _run_options(args)
+    backends = args.backends.split(",") if args.backends else None
+    report = compare(model, backends=backends, method=args.method, reference=args.reference,
+                     timeout=args.timeout, progressbar=args.progressbar is not False, **given)
+    shown = report.table.drop(columns="error")
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.float_format", "{:.4g}".format):
+        print(shown.to_string(index=False))
+    for row in report.table.itertuples():
+        if row.status != "ok":
+            print(f"{row.backend}: {row.error}")
+    if args.out is not None:
+        print(f"wrote {report.save(args.out)}")
+    everything_agrees = bool((report.table["status"] == "ok").all() and report.table["agree"].all())
+    return EXIT_OK if everything_agrees else EXIT_FAILURE
+
+
+def _run_options(args: argparse.Namespace) -> dict:
+    """The pa.sample options given on the command line (others keep their defaults)."""
+    given = {k: getattr(args, k) for k in NUTS_ONLY + SVI_ONLY + ("draws", "seed", "device")}
+    given = {k: v for k, v in given.items() if v is not None}
+    wrong = NUTS_ONLY if args.method == "svi" else SVI_ONLY
+    misplaced = ["--" + k.replace("_", "-") for k in wrong if k in given]
+    if misplaced:
+        raise CommandError(f"{', '.join(misplaced)} cannot be used with --method {args.method}.")
+    return given
 
 
 def _print_result(idata, method: str) -> None:
@@ -220,9 +251,6 @@ def _run_backend(call, backend: str):
         return call()
     except PPLAdaptError:
         raise
-    except NotImplementedError as err:
-        message = f"backend {backend!r} does not implement this yet{_detail(err)}."
-        raise BackendError(message) from err
     except Exception as err:
         message = f"backend {backend!r} failed: {type(err).__name__}{_detail(err)}"
         raise BackendError(message) from err
@@ -237,6 +265,34 @@ def _detail(err: BaseException) -> str:
 def _subparser(commands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     return commands.add_parser(name, help=summary, description=description, epilog=EPILOG,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_run_options(parser: argparse.ArgumentParser, default: dict) -> None:
+    """Options shared by ``sample`` and ``compare`` (defaults shown are pa.sample's)."""
+    parser.add_argument("--method", choices=METHODS, default=default["method"],
+                         help="inference method (default: %(default)s)")
+    parser.add_argument("--draws", type=int,
+                         help=f"posterior draws per chain (default: {default['draws']})")
+    parser.add_argument("--seed", type=int,
+                         help="random seed (default: a random one, recorded in the output)")
+    parser.add_argument("--device", choices=DEVICES,
+                         help=f"where to run (default: {default['device']})")
+    nuts = parser.add_argument_group("NUTS options")
+    nuts.add_argument("--tune", type=int,
+                      help=f"warm-up iterations per chain (default: {default['tune']})")
+    nuts.add_argument("--chains", type=int, help=f"number of chains (default: {default['chains']})")
+    nuts.add_argument("--chain-method", choices=CHAIN_METHODS,
+                      help=f"how chains run (default: {default['chain_method']})")
+    nuts.add_argument("--target-accept", type=float,
+                      help=f"target acceptance rate (default: {default['target_accept']})")
+    svi = parser.add_argument_group("SVI options")
+    svi.add_argument("--guide", choices=GUIDES,
+                     help=f"variational family (default: {default['guide']})")
+    svi.add_argument("--steps", type=int, help=f"optimisation steps (default: {default['steps']})")
+    svi.add_argument("--learning-rate", type=float,
+                     help=f"Adam learning rate (default: {default['learning_rate']})")
+    parser.add_argument("--progressbar", action=argparse.BooleanOptionalAction, default=None,
+                         help="show a progress bar (default: when stderr is a terminal)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,33 +328,28 @@ def build_parser() -> argparse.ArgumentParser:
     sample_.add_argument("model", metavar="MODEL", help="file.py, file.py:name or file.json")
     sample_.add_argument("--backend", "-b", default=default["backend"],
                          help="backend name (default: %(default)s)")
-    sample_.add_argument("--method", choices=METHODS, default=default["method"],
-                         help="inference method (default: %(default)s)")
-    sample_.add_argument("--draws", type=int,
-                         help=f"posterior draws per chain (default: {default['draws']})")
-    sample_.add_argument("--seed", type=int,
-                         help="random seed (default: a random one, recorded in the output)")
-    sample_.add_argument("--device", choices=DEVICES,
-                         help=f"where to run (default: {default['device']})")
-    nuts = sample_.add_argument_group("NUTS options")
-    nuts.add_argument("--tune", type=int,
-                      help=f"warm-up iterations per chain (default: {default['tune']})")
-    nuts.add_argument("--chains", type=int, help=f"number of chains (default: {default['chains']})")
-    nuts.add_argument("--chain-method", choices=CHAIN_METHODS,
-                      help=f"how chains run (default: {default['chain_method']})")
-    nuts.add_argument("--target-accept", type=float,
-                      help=f"target acceptance rate (default: {default['target_accept']})")
-    svi = sample_.add_argument_group("SVI options")
-    svi.add_argument("--guide", choices=GUIDES,
-                     help=f"variational family (default: {default['guide']})")
-    svi.add_argument("--steps", type=int, help=f"optimisation steps (default: {default['steps']})")
-    svi.add_argument("--learning-rate", type=float,
-                     help=f"Adam learning rate (default: {default['learning_rate']})")
-    sample_.add_argument("--progressbar", action=argparse.BooleanOptionalAction, default=None,
-                         help="show a progress bar (default: when stderr is a terminal)")
+    _add_run_options(sample_, default)
     sample_.add_argument("--out", metavar="FILE.nc",
                          help="also write the InferenceData to this NetCDF file")
     sample_.set_defaults(handler=cmd_sample)
+
+    compare = _subparser(commands, "compare", "run MODEL on several backends and compare them",
+                         "Run MODEL on each backend (each in a fresh process, one after "
+                         "another) and print one row per backend: timings, ESS per second, "
+                         "R-hat, divergences and agreement with the reference. Exit code 0 "
+                         "only if every backend ran and agrees; 1 if any failed or disagrees.")
+    compare.add_argument("model", metavar="MODEL", help="file.py, file.py:name or file.json")
+    compare.add_argument("--backends", "-b", metavar="A,B,...",
+                         help="comma-separated backends (default: every usable backend)")
+    compare.add_argument("--reference", metavar="BACKEND",
+                         help="backend whose posterior the others are compared with "
+                              "(default: the first that succeeds)")
+    compare.add_argument("--timeout", type=float, metavar="SECONDS",
+                         help="stop a backend that runs longer than this (default: no limit)")
+    _add_run_options(compare, default)
+    compare.add_argument("--out", metavar="DIR",
+                         help="write table.csv, table.md, comparison.png and one .nc per backend")
+    compare.set_defaults(handler=cmd_compare)
     return parser
 
 
