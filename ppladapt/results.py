@@ -21,8 +21,7 @@ def value_dims(model: Model, name: str, shape: tuple[int, ...]) -> list[str]:
     """Dim names of a site's (or data's) value axes."""
     sizes = {p.name: p.size for p in model.plates}
     try:
-        site = model.site(name)
-        frame = site.expr.plates if site.kind == "deterministic" else site.plates
+        frame = model.frame_of(name)
     except KeyError:
         entry = model.data_entry(name)
         if entry.dims is not None:

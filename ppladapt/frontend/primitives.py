@@ -142,7 +142,8 @@ def deterministic(name: str, expr: Any) -> E.SiteRef:
     with at_site(name, "deterministic"):
         node = ops.as_expr(expr)
     shape = trace.add_site(Deterministic(name, node, trace.frame))
-    return _site_ref(name, shape, trace.checker.refs[name][1], node.plates)
+    _, dtype, frame = trace.checker.refs[name]
+    return _site_ref(name, shape, dtype, frame)
 
 
 def likelihood(name: str, distribution: Any, observed: Any = None) -> Optional[E.DataRef]:

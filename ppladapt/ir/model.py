@@ -89,6 +89,14 @@ class Likelihood:
 Site = Union[Prior, Deterministic, Likelihood]
 
 
+def deterministic_frame(expr: Expr, plates: tuple[str, ...], sizes: Shape) -> tuple[str, ...]:
+    """Plate frame of a deterministic's value: its expression's frame, or the plates it is
+    declared in when the expression carries none but its leading axes have their sizes."""
+    if expr.plates or not plates:
+        return expr.plates
+    return plates if expr.shape[: len(sizes)] == sizes else ()
+
+
 def random_value_shape(dist: Distribution, plate_sizes: Shape, where: str) -> Shape:
     """Shape of a random site's value: plate sizes (or the batch shape outside plates)
     followed by the event shape."""
@@ -165,6 +173,14 @@ class Model:
     def shape_of(self, name: str) -> Shape:
         """Static value shape of a site."""
         return self.shapes[name]
+
+    def frame_of(self, name: str) -> tuple[str, ...]:
+        """The plates a site's leading value axes run along."""
+        site = self.site(name)
+        if site.kind != "deterministic":
+            return site.plates
+        sizes = tuple(self.plate_dict[p].size for p in site.plates)
+        return deterministic_frame(site.expr, site.plates, sizes)
 
     def dtype_of(self, name: str) -> str:
         site = self.site(name)

@@ -70,7 +70,7 @@ class SiteChecker:
 
     def add(self, site) -> tuple[int, ...]:
         """Check ``site``; return its value shape."""
-        from ppladapt.ir.model import random_value_shape
+        from ppladapt.ir.model import deterministic_frame, random_value_shape
 
         with at_site(site.name, site.kind):
             check_name(site.name, site.kind)
@@ -83,7 +83,8 @@ class SiteChecker:
                 self._check_expr(site.expr)
                 shape = site.expr.shape
                 dtype = E.INT if site.expr.dtype == E.BOOL else site.expr.dtype
-                self.refs[site.name] = (shape, dtype, site.expr.plates)
+                sizes = tuple(self.plate_sizes[p] for p in site.plates)
+                self.refs[site.name] = (shape, dtype, deterministic_frame(site.expr, site.plates, sizes))
             else:
                 self._check_distribution(site.dist)
                 sizes = tuple(self.plate_sizes[p] for p in site.plates)
