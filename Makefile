@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo test test-fast test-posteriordb bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,13 @@ test: install
 
 test-fast: install
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
+
+# Every posteriordb posterior on every installed backend (PPLADAPT_TEST_BACKENDS=numpyro to
+# restrict); records go to docs/posteriordb.json and the table to docs/posteriordb.md.
+test-posteriordb: install
+	PPLADAPT_POSTERIORDB=1 PPLADAPT_POSTERIORDB_RESULTS=docs/posteriordb.json \
+		$(PY) -m pytest tests/test_posteriordb.py; \
+		status=$$?; $(PY) -m tests.posteriordb.report --render-only; exit $$status
 
 bench: install
 	$(PY) benchmarks/trace_codegen.py

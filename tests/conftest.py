@@ -25,3 +25,14 @@ if os.environ.get("PPLADAPT_TEST_BACKENDS"):
 def backend(request) -> str:
     """Name of each installed backend in turn."""
     return request.param
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the long posteriordb checks unless asked for: ``-m`` naming ``posteriordb``
+    or ``PPLADAPT_POSTERIORDB=1`` (what `make test-posteriordb` sets)."""
+    if "posteriordb" in (config.getoption("markexpr") or "") or os.environ.get("PPLADAPT_POSTERIORDB"):
+        return
+    skip = pytest.mark.skip(reason="posteriordb suite: run `make test-posteriordb` or pytest -m posteriordb")
+    for item in items:
+        if item.get_closest_marker("posteriordb") is not None:
+            item.add_marker(skip)
