@@ -15,7 +15,8 @@ from typing import Any, ClassVar, Mapping, Optional
 
 import numpy as np
 
-from ppladapt.errors import BackendError, UnsupportedOptionError
+from ppladapt.errors import BackendError, ModelError, UnsupportedOptionError
+from ppladapt.ir import expr as E
 from ppladapt.ir.model import Model
 
 CHAIN_METHODS = ("sequential", "parallel", "vectorized")
@@ -25,6 +26,7 @@ GUIDES = ("normal", "mvn")
 SAMPLE_STATS = ("diverging", "lp", "tree_depth", "n_steps", "step_size", "acceptance_rate", "energy")
 
 Arrays = dict[str, np.ndarray]
+MAX_LOSS_POINTS = 200  # loss-history values an SVI result keeps in idata.attrs
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ class Backend:
     methods: ClassVar[tuple[str, ...]] = METHODS
     chain_methods: ClassVar[tuple[str, ...]] = CHAIN_METHODS
     devices: ClassVar[tuple[str, ...]] = DEVICES
+    code_options: ClassVar[tuple[str, ...]] = ()  # keyword options `to_code` accepts
 
     # ---- discovery -----------------------------------------------------------------------
     def version(self) -> Optional[str]:
@@ -123,7 +126,8 @@ class Backend:
 
     # ---- code and runs -------------------------------------------------------------------
     def to_code(self, model: Model) -> str:
-        """The native program for ``model``, exactly as it will run."""
+        """The native program for ``model``, exactly as it will run. A backend with
+        variants of its program takes them as keyword options named in `code_options`."""
         raise self._missing("to_code")
 
     def run_nuts(self, model: Model, options: NutsOptions) -> RunResult:
@@ -147,3 +151,39 @@ class Backend:
 
     def _missing(self, what: str) -> BackendError:
         return BackendError(f"backend '{self.name}' does not implement {what}.")
+
+
+# ---- helpers the runners of several backends share -------------------------------------------
+def thinned(losses: np.ndarray, points: int = MAX_LOSS_POINTS) -> np.ndarray:
+    """At most ``points`` evenly spaced values of an SVI loss history, first and last
+    kept (float64), for ``idata.attrs["svi_loss"]``."""
+    losses = np.asarray(losses)
+    if losses.size <= points:
+        return losses.astype(np.float64)
+    index = np.unique(np.linspace(0, losses.size - 1, points).round().astype(int))
+    return losses[index].astype(np.float64)
+
+
+def data_in_expressions(model: Model) -> set[str]:
+    """Names of the data that some site's expressions (parameters, deterministics) use."""
+    names = set()
+    for site in model.sites:
+        nodes = (site.expr,) if site.kind == "deterministic" else site.dist.operands()
+        for node in nodes:
+            names.update(n.name for n in node.walk() if isinstance(n, E.DataRef))
+    return names
+
+
+def simulated_data(model: Model, observed: bool = True) -> set[str]:
+    """The observed data to leave out of a run (all of them when ``observed`` is False,
+    so that the likelihood sites are simulated); a `ModelError` when an expression also
+    uses one of them, since it could then not be simulated."""
+    hidden = set() if observed else model.observed_names()
+    shared = hidden & data_in_expressions(model)
+    if shared:
+        raise ModelError(
+            f"observed data {', '.join(sorted(map(repr, shared)))} is also used inside the "
+            f"model's expressions, so it cannot be simulated; pass a copy of it under another "
+            f"name for the expressions (e.g. pa.data('y_input', y)) and observe the original."
+        )
+    return hidden

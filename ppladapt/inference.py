@@ -211,7 +211,17 @@ def log_density(model: Model, params: Mapping[str, Any], backend: str = "numpyro
     return float(get_backend(backend).log_density(model, values))
 
 
-def to_code(model: Model, backend: str = "numpyro") -> str:
-    """The native program for ``model`` on ``backend``, exactly the code that runs."""
+def to_code(model: Model, backend: str = "numpyro", **options: Any) -> str:
+    """The native program for ``model`` on ``backend``, exactly the code that runs.
+    ``options`` select a variant where the backend has one (its ``code_options``; e.g.
+    Pyro's ``batch_size=``: the mini-batch SVI program)."""
     model = _check_model(model, needs_observed=False)
-    return get_backend(backend, require_installed=False).to_code(model)
+    chosen = get_backend(backend, require_installed=False)
+    unknown = sorted(k for k in options if k not in chosen.code_options)
+    if unknown:
+        valid = ", ".join(chosen.code_options) or "none"
+        raise UnsupportedOptionError(
+            f"pa.to_code(..., {backend!r}) does not accept {', '.join(map(repr, unknown))}; "
+            f"its options are: {valid}."
+        )
+    return chosen.to_code(model, **options)

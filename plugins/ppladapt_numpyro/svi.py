@@ -11,7 +11,7 @@ import warnings
 
 import numpy as np
 
-from ppladapt.backend import RunResult, SviOptions
+from ppladapt.backend import MAX_LOSS_POINTS, RunResult, SviOptions, thinned
 from ppladapt.errors import BackendError, PPLAdaptError, UnsupportedOptionError
 from ppladapt.ir.model import Model
 from ppladapt_numpyro import options as opts
@@ -28,7 +28,7 @@ from numpyro.infer.autoguide import AutoMultivariateNormal, AutoNormal  # noqa: 
 from numpyro.primitives import Messenger  # noqa: E402
 
 GUIDES = {"normal": AutoNormal, "mvn": AutoMultivariateNormal}
-MAX_LOSS_POINTS = 200
+__all__ = ["GUIDES", "MAX_LOSS_POINTS", "run_svi", "thinned", "without_plate_frames"]
 
 
 class without_plate_frames(Messenger):
@@ -45,14 +45,6 @@ class without_plate_frames(Messenger):
     def process_message(self, msg):
         if msg["type"] == "sample":
             msg["cond_indep_stack"] = []
-
-
-def thinned(losses: np.ndarray, points: int = MAX_LOSS_POINTS) -> np.ndarray:
-    """At most ``points`` evenly spaced values of the loss history, first and last kept."""
-    if losses.size <= points:
-        return losses.astype(np.float64)
-    index = np.unique(np.linspace(0, losses.size - 1, points).round().astype(int))
-    return losses[index].astype(np.float64)
 
 
 def run_svi(model: Model, options: SviOptions) -> RunResult:

@@ -1,0 +1,192 @@
+"""What the emitters that write a model as a Python module (NumPyro, Pyro) share.
+
+Such a module defines ``model(data)``: it reads each data array from the ``data`` dict
+into a local variable, then declares the sites in model order, consecutive sites with the
+same plates sharing one block. `PythonModuleEmitter` is that skeleton; a subclass gives
+the library's imports, its distribution table and how it writes plates and sites.
+Identifiers come from `identifiers`: the user's names, renamed only where they clash with
+the module's own names (the site-name strings keep the user's spelling).
+"""
+
+from __future__ import annotations
+
+import linecache
+import textwrap
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
+
+from ppladapt.codegen.printer import PythonArrayPrinter
+from ppladapt.errors import PPLAdaptError
+from ppladapt.ir import expr as E
+from ppladapt.ir.distributions import Distribution
+from ppladapt.ir.model import Model, Site
+
+INDENT = "    "
+
+# Improper families: their support, given to ``ImproperUniform(support, (), ())`` (NumPyro
+# and Pyro spell it the same way).
+IMPROPER_SUPPORTS: Mapping[str, str] = {
+    "Flat": "constraints.real",
+    "HalfFlat": "constraints.positive",
+}
+
+
+def identifiers(model: Model, reserved: Iterable[str]) -> dict[str, str]:
+    """Python identifier of every data and site name: the name itself, or, where it
+    clashes with ``reserved`` (the generated module's own identifiers), the name with
+    trailing underscores added until it is unique (the generated modules use no builtins,
+    so those may be shadowed)."""
+    reserved = frozenset(reserved)
+    names = [d.name for d in model.data] + [s.name for s in model.sites]
+    taken = set(names) | reserved
+    out: dict[str, str] = {}
+    for name in names:
+        if name in out:  # an observed likelihood shares its data's name
+            continue
+        ident = name
+        if ident in reserved:
+            ident += "_"
+            while ident in taken:
+                ident += "_"
+            taken.add(ident)
+        out[name] = ident
+    return out
+
+
+def unique_identifier(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted`` with underscores appended, not in ``taken`` (which it
+    joins)."""
+    ident = wanted
+    while ident in taken:
+        ident += "_"
+    taken.add(ident)
+    return ident
+
+
+def execute(code: str, filename: str, module_name: str) -> dict[str, Any]:
+    """Compile and run module text in a fresh namespace (what the generated code
+    defines), registering it with `linecache` so tracebacks show the generated lines."""
+    namespace: dict[str, Any] = {"__name__": module_name}
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    exec(compile(code, filename, "exec"), namespace)
+    return namespace
+
+
+def quote(name: str) -> str:
+    """A name as a string literal (names are identifiers, so no escaping is needed)."""
+    return f'"{name}"'
+
+
+def plate_groups(sites: Sequence[Site]) -> list[tuple[tuple[str, ...], list[Site]]]:
+    """Consecutive sites with the same plates, in model order."""
+    groups: list[tuple[tuple[str, ...], list[Site]]] = []
+    for site in sites:
+        if groups and groups[-1][0] == site.plates:
+            groups[-1][1].append(site)
+        else:
+            groups.append((site.plates, [site]))
+    return groups
+
+
+class PythonModuleEmitter:
+    """Writes ``model(data)`` for one model; subclasses fill in the library."""
+
+    library: ClassVar[str]  # "NumPyro": in the header and in error messages
+    backend: ClassVar[str]  # "numpyro": in the module's file name
+    reserved: ClassVar[frozenset[str]]  # identifiers the module defines or imports
+    distributions: ClassVar[Mapping[str, str]]  # registry family -> constructor
+    data_description: ClassVar[str] = "arrays"
+
+    def __init__(self, model: Model, printer: PythonArrayPrinter, names: Mapping[str, str]):
+        self.model = model
+        self.names = dict(names)
+        self.printer = printer
+        self.uses_constraints = any(
+            s.kind != "deterministic" and s.dist.name in IMPROPER_SUPPORTS for s in model.sites
+        )
+
+    # ---- the module ------------------------------------------------------------------------
+    def module(self) -> str:
+        parts = [self.header(), self.imports(), *self.helpers(), self.function()]
+        return "\n\n".join(parts) + "\n"
+
+    def header(self) -> str:
+        data = ", ".join(d.name for d in self.model.data) or "no arrays"
+        about = textwrap.fill(
+            f"This is exactly the code ppladapt runs. ``model(data)`` takes a dict of "
+            f"{self.data_description} ({data}); an observed entry may be None to simulate it."
+            + self.header_note(),
+            width=88,
+        )
+        title = f"{self.library} model '{self.model.name}', generated by ppladapt from its IR."
+        return f'"""{title}\n\n{about}\n"""'
+
+    def header_note(self) -> str:
+        """More text for the header paragraph (starting with a space), or ""."""
+        return ""
+
+    def imports(self) -> str:
+        raise NotImplementedError
+
+    def helpers(self) -> list[str]:
+        """Module-level definitions placed between the imports and ``model``."""
+        return []
+
+    def function(self) -> str:
+        lines = ["", "def model(data):"]
+        for entry in self.model.data:
+            lines.append(f"{INDENT}{self.names[entry.name]} = data[{quote(entry.name)}]")
+        lines.extend(self.body())
+        if len(lines) == 2:
+            lines.append(f"{INDENT}pass")
+        return "\n".join(lines)
+
+    def body(self) -> list[str]:
+        """The lines declaring the sites, after the data have been read."""
+        lines: list[str] = []
+        for plates, sites in plate_groups(self.model.sites):
+            lines.extend(self.block(plates, sites))
+        return lines
+
+    def block(self, plates: tuple[str, ...], sites: Sequence[Site]) -> list[str]:
+        """The lines declaring ``sites`` (which share ``plates``)."""
+        raise NotImplementedError
+
+    # ---- distributions -----------------------------------------------------------------------
+    def constructor(self, dist: Distribution) -> str:
+        constructor = self.distributions.get(dist.name)
+        if constructor is None:
+            raise PPLAdaptError(
+                f"the {self.library} backend has no translation for distribution "
+                f"{dist.name!r}; it supports {', '.join(sorted(self.distributions))}."
+            )
+        return constructor
+
+    def distribution(self, dist: Distribution) -> str:
+        """``dist.Normal(loc=mu, scale=5.0)`` (with ``.expand([...])`` when asked)."""
+        constructor = self.constructor(dist)
+        if dist.name in IMPROPER_SUPPORTS:
+            text = f"{constructor}({IMPROPER_SUPPORTS[dist.name]}, (), ())"
+        else:
+            text = f"{constructor}({self.arguments(dist)})"
+        if dist.expand is not None:
+            text += f".expand({list(dist.expand)})"
+        return text
+
+    def arguments(self, dist: Distribution) -> str:
+        """``loc=mu, scale=5.0``: keyword arguments under the registry's names."""
+        return ", ".join(f"{k}={self.parameter(dist, k, node)}" for k, node in dist.params)
+
+    def parameter(self, dist: Distribution, key: str, node: E.Expr) -> str:
+        """A parameter's text; a whole-number constant for a real parameter prints as a
+        float (``5.0``), so the code reads as the model means it."""
+        if (
+            dist.spec.param(key).dtype == E.REAL
+            and isinstance(node, E.Const)
+            and type(node.value) is int
+        ):
+            node = E.Const(float(node.value))
+        return self.printer.doprint(node)
+
+    def filename(self) -> str:
+        """The file name the generated code is compiled under (shown in tracebacks)."""
+        return f"<ppladapt {self.backend}: {self.model.name}>"
