@@ -171,7 +171,7 @@ class PyMCEmitter(PythonModuleEmitter):
             value = self.printer.doprint(site.expr)
             if not any(isinstance(node, E.SiteRef) for node in site.expr.walk()):
                 value = f"pt.as_tensor({value})"  # of data alone: NumPy, not yet a tensor
-            dims = self._plate_dims(site.expr.plates, site.expr.shape)
+            dims = self._plate_dims(self.model.frame_of(site.name), site.expr.shape)
             extra = f", dims={_tuple(map(quote, dims))}" if dims else ""
             return f"{ident} = pm.Deterministic({quote(site.name)}, {value}{extra})"
         args = [quote(site.name)]
