@@ -4,6 +4,8 @@ expression feature and every example, at random points drawn by `reference.sampl
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -12,6 +14,7 @@ from ppladapt import dist, reference
 from ppladapt import math as pm
 from ppladapt.ir.distributions import REGISTRY
 from tests.example_models import example_models
+from tests.merged_models import merge, merged_point
 
 SEEDS = (0, 1, 2)
 N = 5
@@ -365,12 +368,54 @@ def test_reference_log_density_is_finite(case, seed):
 LIBRARY_TOLERANCE = {("numpyro", "negative_binomial2"): 1e-6}
 
 
+# Backends that build each program slowly (Stan: a C++ build of ~40 s per model) check
+# every case at once, in one merged model, instead of one program per case; set
+# PPLADAPT_TEST_EVERY_CASE=1 to also run their per-case tests.
+ONE_PROGRAM_BACKENDS = {"stan"}
+BASE_SEED = 7
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_log_density_agrees_with_reference(backend, case, seed):
+    if backend in ONE_PROGRAM_BACKENDS and not os.environ.get("PPLADAPT_TEST_EVERY_CASE"):
+        pytest.skip(f"{backend}: the cases are checked together by test_merged_cases_agree_...")
     model = CASES[case]
     params = _point(model, seed)
     want = reference.log_density(model, params)
     got = pa.log_density(model, params, backend=backend)
     rtol = LIBRARY_TOLERANCE.get((backend, case), 1e-8)
     np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-8, err_msg=f"{backend}: {case}, seed {seed}")
+
+
+@pytest.fixture(scope="module")
+def merged():
+    return merge(CASES)
+
+
+def test_merged_cases_agree_with_reference(backend, merged):
+    """All cases as one model (names prefixed per case, so one program): at each seed's
+    point the merged log density equals the sum of the reference's, and each case alone,
+    moved from a base point to that point with every other case held, changes it by what
+    the reference says (with the per-case test's tolerance). One test for all seeds, so
+    one worker builds the program."""
+    if backend not in ONE_PROGRAM_BACKENDS:
+        pytest.skip(f"{backend} runs the per-case tests")
+    base = {case: _point(model, BASE_SEED) for case, model in CASES.items()}
+    want_base = {case: reference.log_density(model, base[case]) for case, model in CASES.items()}
+    rtol = {case: LIBRARY_TOLERANCE.get((backend, case), 1e-8) for case in CASES}
+    got_base = pa.log_density(merged, merged_point(CASES, base), backend=backend)
+    for seed in SEEDS:
+        points = {case: _point(model, seed) for case, model in CASES.items()}
+        want = {case: reference.log_density(model, points[case]) for case, model in CASES.items()}
+        got = pa.log_density(merged, merged_point(CASES, points), backend=backend)
+        tolerance = sum(rtol[c] * abs(want[c]) + 1e-8 for c in CASES)
+        assert abs(got - sum(want.values())) <= tolerance, f"{backend}: merged cases, seed {seed}"
+        for case in sorted(CASES):
+            alone = merged_point(CASES, {**base, case: points[case]})
+            change = pa.log_density(merged, alone, backend=backend) - got_base
+            want_change = want[case] - want_base[case]
+            scale = abs(want[case]) + abs(want_base[case])
+            slack = rtol[case] * scale + 1e-8 + 1e-14 * abs(got_base)
+            assert abs(change - want_change) <= slack, (
+                f"{backend}: {case}, seed {seed}: change {change} != reference {want_change}")

@@ -79,8 +79,15 @@ def test_conjugate_log_density_equals_hand_computation(backend):
 
 
 def test_svi_normal_guide_recovers_conjugate_mean(backend):
+    from ppladapt.plugins.registry import get_backend
+
+    if "svi" not in get_backend(backend).methods:  # Stan: ADVI needs CmdStan installed
+        pytest.skip(f"backend '{backend}' offers no SVI on this machine")
+    # Constant-rate Adam ends at a random point near the optimum: at learning_rate=0.05 the
+    # guide's loc wanders with sd ~0.27 posterior sds (NumPyro and Pyro alike), so a
+    # 0.25-sd check would be a coin flip; at 0.005 the sd is ~0.08.
     idata = pa.sample(conjugate_normal(Y), backend=backend, method="svi", guide="normal",
-                      steps=3000, learning_rate=0.05, draws=2000, seed=3, progressbar=False)
+                      steps=3000, learning_rate=0.005, draws=2000, seed=3, progressbar=False)
     draws = idata.posterior["mu"].values
     assert draws.shape == (1, 2000)
     assert abs(draws.mean() - POST_MEAN) < 0.25 * np.sqrt(POST_VAR)
