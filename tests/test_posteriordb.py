@@ -115,6 +115,8 @@ def test_log_density_matches_reference_evaluator(posterior, backend):
 
 @pytest.mark.parametrize("posterior", SUITE)
 def test_posterior_matches_posteriordb(posterior, backend):
+    if backend == "pyro" and not os.environ.get("PPLADAPT_POSTERIORDB"):
+        pytest.skip("pyro: NUTS is ~100x slower per draw; run with make test-posteriordb")
     try:
         outcome = runner.run(posterior, backend)
     except Exception as err:
