@@ -29,8 +29,8 @@ def test_listing_backends_loads_no_backend_library():
 
 
 def test_import_stays_light():
-    """A regression guard only (the suite runs on busy cores): the 0.3 s target is
-    measured by benchmarks/trace_codegen.py's machine, ~0.2 s idle here."""
+    """A regression guard only (the suite runs on busy cores); the 0.3 s target is a
+    measurement recorded in benchmarks/README.md."""
     best = min(
         float(_run("import time; t = time.perf_counter(); import ppladapt; print(time.perf_counter() - t)"))
         for _ in range(5)
