@@ -21,6 +21,11 @@ class PyMCPrinter(PythonArrayPrinter):
 
     language = "pymc"
 
+    def _print_Const(self, node: E.Const):
+        if isinstance(node.value, bool):  # PyTensor refuses to cast a Python bool
+            return f'pt.constant({node.value}, dtype="bool")', PRECEDENCE["atom"]
+        return super()._print_Const(node)
+
     unary_functions: Mapping[str, str] = {
         "exp": "pt.exp",
         "log": "pt.log",
