@@ -174,7 +174,7 @@ def _sample(model: Model, program, data, options: NutsOptions, chain_method: str
     return samples, diagnostics
 
 
-def sample_stats(diagnostics: list, draws: int) -> dict[str, np.ndarray]:
+def sample_stats(diagnostics: list) -> dict[str, np.ndarray]:
     """Per-draw statistics (chain, draw) from each chain's kernel diagnostics."""
     out = {}
     for name, dtype in SAMPLE_STATS.items():
@@ -210,7 +210,7 @@ def run_nuts(model: Model, options: NutsOptions) -> RunResult:
         )
     posterior = {s.name: priors.get(s.name, replay["values"].get(s.name)) for s in model.sites
                  if s.kind != "likelihood"}
-    stats = sample_stats(diagnostics, options.draws)
+    stats = sample_stats(diagnostics)
     stats["lp"] = replay["lp"]
     attrs = {
         "chain_method": chain_method,
