@@ -31,8 +31,11 @@ test-posteriordb: install
 		$(PY) -m pytest tests/test_posteriordb.py; \
 		status=$$?; $(PY) -m tests.posteriordb.report --render-only; exit $$status
 
+# ppladapt against hand-written native code (benchmarks/README.md); Pyro's NUTS is ~100x
+# slower per draw, so by default it is left out: BENCH_ARGS="--backends pyro --examples linear".
+BENCH_ARGS ?= --backends numpyro pymc stan
 bench: install
-	$(PY) benchmarks/trace_codegen.py
+	$(PY) benchmarks/run.py --quick $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

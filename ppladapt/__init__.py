@@ -14,7 +14,15 @@ from ppladapt.errors import (
     UnsupportedOptionError,
 )
 from ppladapt.compare import compare
-from ppladapt.frontend.primitives import data, deterministic, likelihood, model, plate, prior
+from ppladapt.frontend.primitives import (
+    data,
+    deterministic,
+    factor,
+    likelihood,
+    model,
+    plate,
+    prior,
+)
 from ppladapt.inference import (
     log_density,
     posterior_predictive,
@@ -27,7 +35,7 @@ from ppladapt.plugins.registry import backends
 
 __all__ = [
     "__version__", "dist", "math", "model", "prior", "deterministic", "likelihood",
-    "plate", "data", "Model", "sample", "prior_predictive", "posterior_predictive",
+    "factor", "plate", "data", "Model", "sample", "prior_predictive", "posterior_predictive",
     "log_density", "to_code", "backends", "compare", "PPLAdaptError", "ModelError", "DataError",
     "BackendNotInstalledError", "UnsupportedOptionError", "BackendError",
 ]

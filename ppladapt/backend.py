@@ -168,8 +168,7 @@ def data_in_expressions(model: Model) -> set[str]:
     """Names of the data that some site's expressions (parameters, deterministics) use."""
     names = set()
     for site in model.sites:
-        nodes = (site.expr,) if site.kind == "deterministic" else site.dist.operands()
-        for node in nodes:
+        for node in site.operands():
             names.update(n.name for n in node.walk() if isinstance(n, E.DataRef))
     return names
 

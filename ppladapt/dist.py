@@ -13,9 +13,9 @@ from ppladapt.ir.distributions import Distribution, get_spec
 
 __all__ = [
     "DistributionCall", "Normal", "HalfNormal", "HalfCauchy", "Cauchy", "StudentT",
-    "Exponential", "Gamma", "InverseGamma", "LogNormal", "Beta", "Uniform", "Laplace",
-    "Bernoulli", "Binomial", "Poisson", "NegativeBinomial2", "Categorical", "Dirichlet",
-    "MultivariateNormal", "LKJCholesky", "Flat", "HalfFlat",
+    "HalfStudentT", "Exponential", "Gamma", "InverseGamma", "LogNormal", "Beta", "Uniform",
+    "Laplace", "Bernoulli", "Binomial", "Poisson", "NegativeBinomial2", "Categorical",
+    "Dirichlet", "MultivariateNormal", "LKJCholesky", "Flat", "HalfFlat",
 ]
 
 
@@ -98,6 +98,11 @@ class Cauchy(DistributionCall):
 class StudentT(DistributionCall):
     """StudentT(df, loc=0.0, scale=1.0)."""
     family, defaults = "StudentT", {"loc": 0.0, "scale": 1.0}
+
+
+class HalfStudentT(DistributionCall):
+    """HalfStudentT(df, scale=1.0): |StudentT(df, 0, scale)|."""
+    family, defaults = "HalfStudentT", {"scale": 1.0}
 
 
 class Exponential(DistributionCall):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 import secrets
+import warnings
 from typing import Any, Mapping, Optional
 
 import numpy as np
@@ -143,13 +144,23 @@ def sample(
 
 def prior_predictive(model: Model, backend: str = "numpyro", draws: int = 500, seed: Optional[int] = None):
     """Draws from the prior: groups ``prior`` (priors and deterministics, one chain) and
-    ``prior_predictive`` (likelihood sites)."""
+    ``prior_predictive`` (likelihood sites). Factors cannot be sampled from: the draws
+    come from the model without them, with a warning naming them."""
     model = _check_model(model, needs_observed=False)
     improper = [s.name for s in model.priors if s.dist.spec.improper]
     if improper:
         raise ModelError(
             f"prior site(s) {', '.join(improper)} have improper priors (Flat/HalfFlat), which "
             f"cannot be sampled; give them proper priors for prior predictive checks."
+        )
+    if model.factors:
+        warnings.warn(
+            f"prior_predictive ignores factor site(s) {', '.join(s.name for s in model.factors)}: "
+            f"a pa.factor term changes the model's density but cannot be sampled from, so "
+            f"these draws come from the model without it (as in PyMC and NumPyro). Write the "
+            f"term as priors and likelihoods to simulate it.",
+            UserWarning,
+            stacklevel=2,
         )
     draws, seed = _positive_int("draws", draws), _seed(seed)
     chosen = get_backend(backend)

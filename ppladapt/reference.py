@@ -4,7 +4,8 @@ This is the oracle every backend's ``log_density`` is tested against, so it shar
 formulas with the backends: scalar families go through ``scipy.stats`` (rate-vs-scale
 conversions are written out once, in the table below), and only the families SciPy
 lacks in batched form (Categorical, Dirichlet, LKJCholesky, and the logits forms of
-Bernoulli/Binomial, computed stably) have textbook formulas here. Parameter expressions
+Bernoulli/Binomial, computed stably) have textbook formulas here; HalfStudentT, which
+SciPy lacks, is its ``t`` folded at 0 (log 2 + the t density). Parameter expressions
 are evaluated with `ppladapt.ir.evaluate.evaluate`. SciPy is imported lazily.
 
 Improper priors (Flat, HalfFlat) have log density 0 on their support. They cannot be
@@ -92,6 +93,15 @@ def _scipy(frozen: Callable[[Params], Any]) -> _Family:
         return frozen(p).rvs(size=shape, random_state=rng)
 
     return _Family(log_prob, draw)
+
+
+def _half_student_t_log_prob(p: Params, x: np.ndarray) -> np.ndarray:
+    """|StudentT(df, 0, scale)|: twice the Student-t density on x >= 0."""
+    return np.log(2.0) + _stats().t(df=p["df"], scale=p["scale"]).logpdf(x)
+
+
+def _half_student_t_draw(p: Params, shape: Shape, rng: np.random.Generator) -> np.ndarray:
+    return np.abs(_stats().t(df=p["df"], scale=p["scale"]).rvs(size=shape, random_state=rng))
 
 
 # ---- logits forms, computed stably (log_expit instead of log(expit)) ---------------------
@@ -229,6 +239,7 @@ _FAMILIES: dict[str, _Family] = {
     "HalfCauchy": _scipy(lambda p: _stats().halfcauchy(scale=p["scale"])),
     "Cauchy": _scipy(lambda p: _stats().cauchy(loc=p["loc"], scale=p["scale"])),
     "StudentT": _scipy(lambda p: _stats().t(df=p["df"], loc=p["loc"], scale=p["scale"])),
+    "HalfStudentT": _Family(_half_student_t_log_prob, _half_student_t_draw),
     "Exponential": _scipy(lambda p: _stats().expon(scale=1.0 / p["rate"])),
     "Gamma": _scipy(lambda p: _stats().gamma(a=p["concentration"], scale=1.0 / p["rate"])),
     "InverseGamma": _scipy(lambda p: _stats().invgamma(a=p["concentration"], scale=p["rate"])),
@@ -326,8 +337,9 @@ def log_density(model: Model, params: Mapping[str, Any]) -> float:
     ``pa.log_density`` defines it: normalising constants included, no Jacobian.
 
     Every prior site needs a value (a missing one is a `ModelError` naming it); other
-    keys are ignored, deterministics are recomputed from the priors in site order, and
-    every likelihood site adds its log density at its observed data.
+    keys are ignored, deterministics are recomputed from the priors in site order,
+    every likelihood site adds its log density at its observed data, and every factor the
+    sum of its log weight broadcast to its plates.
     """
     missing = [s.name for s in model.priors if s.name not in params]
     if missing:
@@ -344,6 +356,9 @@ def log_density(model: Model, params: Mapping[str, Any]) -> float:
             total += float(np.sum(log_prob(site.dist, env[site.name], env)))
         elif site.kind == "deterministic":
             env[site.name] = evaluate(site.expr, env)
+        elif site.kind == "factor":
+            weight = np.broadcast_to(evaluate(site.expr, env), model.shape_of(site.name))
+            total += float(np.sum(weight))
         elif site.observed is None:
             raise ModelError(
                 f"likelihood '{site.name}' has no observed data; log_density needs observed= "
@@ -357,7 +372,8 @@ def log_density(model: Model, params: Mapping[str, Any]) -> float:
 def sample_prior(model: Model, seed: int, improper: str = "error") -> dict[str, np.ndarray]:
     """One joint draw of every site of ``model`` with NumPy's generator seeded by ``seed``:
     priors, deterministics (computed) and likelihoods (simulated), each of shape
-    ``model.shape_of(name)``; discrete sites are int64.
+    ``model.shape_of(name)``; discrete sites are int64. Factors have no value and are not
+    drawn from: the draw is from the model without them.
 
     ``improper="error"`` (default) raises `ModelError` at a Flat/HalfFlat prior, which has
     no distribution to draw from; ``improper="standin"`` draws such sites from Normal(0, 1)
@@ -369,6 +385,8 @@ def sample_prior(model: Model, seed: int, improper: str = "error") -> dict[str, 
     env: dict[str, Any] = dict(model.data_dict)
     out: dict[str, np.ndarray] = {}
     for site in model.sites:
+        if site.kind == "factor":
+            continue
         shape = model.shape_of(site.name)
         if site.kind == "deterministic":
             value = np.asarray(evaluate(site.expr, env))

@@ -11,7 +11,7 @@ from typing import Callable, Mapping
 
 from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
-from ppladapt.ir.model import DataEntry, Deterministic, Likelihood, Model, Plate, Prior
+from ppladapt.ir.model import DataEntry, Deterministic, Factor, Likelihood, Model, Plate, Prior
 
 
 def _rename_expr(node: E.Expr, rename: Callable[[str], str]) -> E.Expr:
@@ -44,6 +44,8 @@ def _rename_site(site, rename):
         return Prior(rename(site.name), _rename_dist(site.dist, rename), plates)
     if isinstance(site, Deterministic):
         return Deterministic(rename(site.name), _rename_expr(site.expr, rename), plates)
+    if isinstance(site, Factor):
+        return Factor(rename(site.name), _rename_expr(site.expr, rename), plates)
     observed = None if site.observed is None else rename(site.observed)
     return Likelihood(rename(site.name), _rename_dist(site.dist, rename), plates, observed)
 

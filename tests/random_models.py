@@ -3,8 +3,9 @@ into one model so a backend with a slow compiler (Stan) checks a whole batch at 
 
 A part is a small model: scalar priors, a prior in a plate (optionally a nested plate),
 deterministics built from random expression trees (arithmetic, elementwise functions,
-reductions, indexing by integer data, matmul, where, plate alignment), and likelihoods
-whose parameters are such expressions mapped into each family's parameter space.
+reductions, indexing by integer data, matmul, where, plate alignment), likelihoods
+whose parameters are such expressions mapped into each family's parameter space, and
+factors (one per plate element, and one broadcast along the nested plate).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ppladapt import dist
 from ppladapt import math as pm
 
 PRIOR_FAMILIES = ["Normal", "HalfNormal", "Cauchy", "StudentT", "Exponential", "Gamma",
-                  "LogNormal", "Beta", "Laplace", "InverseGamma", "HalfCauchy"]
+                  "LogNormal", "Beta", "Laplace", "InverseGamma", "HalfCauchy", "HalfStudentT"]
 LIKELIHOOD_FAMILIES = PRIOR_FAMILIES + ["Bernoulli", "Poisson", "Binomial", "NegativeBinomial2"]
 UNARY = ["tanh", "sin", "sigmoid", "softplus", "exp_tanh", "square", "neg", "log1p_abs"]
 BINARY = ["add", "sub", "mul", "maximum"]
@@ -88,6 +89,8 @@ def _family(name: str, e, total_count=None):
         return dist.Cauchy(e, _positive(-e))
     if name == "StudentT":
         return dist.StudentT(_positive(e) + 1.0, e, 1.5)
+    if name == "HalfStudentT":
+        return dist.HalfStudentT(_positive(e) + 1.0, _positive(-e))
     if name == "Exponential":
         return dist.Exponential(_positive(e))
     if name == "Gamma":
@@ -173,11 +176,13 @@ def _declare_part(prefix: str, spec: PartSpec) -> None:
         family = _family(spec.likelihood_family, pm.tanh(d), total)
         observed = _fake_observations(spec.likelihood_family, (n,), rng, total)
         pa.likelihood(f"{prefix}y", family, observed=observed)
+        pa.factor(f"{prefix}f", 0.3 * pm.tanh(d))
         if spec.inner:
             with pa.plate(f"{prefix}q", spec.inner):
                 nested = _family(spec.nested_family, pm.tanh(v + d), total)
                 observed = _fake_observations(spec.nested_family, (n, spec.inner), rng, total)
                 pa.likelihood(f"{prefix}z", nested, observed=observed)
+                pa.factor(f"{prefix}g", 0.2 * pm.tanh(v))  # broadcast along the nested plate
 
 
 def build(specs: list[PartSpec]) -> pa.Model:

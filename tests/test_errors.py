@@ -174,6 +174,66 @@ def test_improper_likelihood():
         m(np.zeros(2))
 
 
+def test_factor_name_clashes_are_errors_naming_the_factor():
+    @pa.model
+    def twice(x):
+        mu = pa.prior("mu", dist.Normal(0, 1))
+        pa.factor("mu", -mu)
+
+    @pa.model
+    def data_name(x):
+        pa.factor("x", pa.math.sum(x))
+
+    with pytest.raises(ModelError, match=r"factor 'mu'.*already used"):
+        twice(np.ones(2))
+    with pytest.raises(ModelError, match=r"factor 'x'.*already used by data"):
+        data_name(np.ones(2))
+
+
+@pytest.mark.parametrize("w", [0.0, -1.0])  # log weights -inf and NaN
+def test_non_finite_constant_factor(w):
+    @pa.model
+    def m(w):
+        pa.prior("mu", dist.Normal(0, 1))
+        with pa.plate("obs", 2):
+            pa.factor("penalty", pa.math.log(w))
+
+    with pytest.raises(ModelError, match=r"factor 'penalty'.*constant with non-finite values"):
+        m(np.array([1.0, w]))
+
+
+def test_factor_log_weight_must_be_real():
+    @pa.model
+    def m(counts):
+        mu = pa.prior("mu", dist.Normal(0, 1))
+        pa.factor("flag", mu > 0)
+
+    @pa.model
+    def ints(counts):
+        pa.factor("total", pa.math.sum(counts))
+
+    with pytest.raises(ModelError, match=r"factor 'flag'.*real-valued.*got bool.*pa.math.where"):
+        m(np.array([1, 2]))
+    with pytest.raises(ModelError, match=r"factor 'total'.*real-valued.*got int.*1.0"):
+        ints(np.array([1, 2]))
+
+
+def test_factor_in_json_is_validated_like_a_traced_one():
+    @pa.model
+    def m():
+        mu = pa.prior("mu", dist.Normal(0, 1))
+        pa.factor("lp", -mu)
+
+    doc = json.loads(m().to_json())
+    doc["sites"][1]["expr"] = {"node": "Unary", "op": "log", "x": {"node": "Const", "value": 0.0}}
+    with pytest.raises(ModelError, match=r"factor 'lp'.*non-finite"):
+        pa.Model.from_json(json.dumps(doc))
+    doc["sites"][1]["expr"] = {"node": "SiteRef", "name": "nope", "site_shape": [],
+                               "site_dtype": "real", "site_plates": []}
+    with pytest.raises(ModelError, match=r"factor 'lp'.*refers to 'nope'"):
+        pa.Model.from_json(json.dumps(doc))
+
+
 def test_unknown_backend():
     with pytest.raises(UnsupportedOptionError, match=r"unknown backend 'nope'.*registered backends:.*numpyro"):
         pa.sample(normal_model(y=Y5), backend="nope")

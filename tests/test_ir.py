@@ -232,3 +232,45 @@ def test_deep_expressions_round_trip_up_to_the_limit():
     assert float(evaluate(m.site("total").expr, {"x": 2.0})) == pytest.approx(2.0 + (E.MAX_DEPTH - 2))
     with pytest.raises(ModelError, match=r"nested more than \d+ levels.*pa.math.sum\(pa.math.stack"):
         deep(E.MAX_DEPTH + 5)
+
+
+@pa.model
+def with_factors(y):
+    mu = pa.prior("mu", dist.Normal(0, 1))
+    pa.factor("shrink", -0.5 * mu**2)
+    with pa.plate("row", y.shape[0]):
+        r = pa.prior("r", dist.Normal(0, 1))
+        with pa.plate("col", y.shape[1]):
+            pa.factor("cell", -0.5 * pa.math.square(y - mu - r))
+        pa.factor("per_row", 0.5 * mu)  # one copy per row
+    with pa.plate("col", y.shape[1]):
+        pa.factor("per_col", r[0] * 1.0)
+
+
+def test_factor_sites_are_broadcast_to_their_plates_and_round_trip():
+    m = with_factors(np.zeros((3, 4)))
+    assert [s.kind for s in m.factors] == ["factor"] * 4
+    assert [s.name for s in m.posterior_sites] == ["mu", "r"]
+    assert [s.name for s in m.random_sites] == ["mu", "r"]
+    assert m.shape_of("shrink") == () and m.shape_of("cell") == (3, 4)
+    assert m.site("cell").expr.shape == (3, 4) and m.shape_of("per_row") == (3,)
+    assert m.site("per_row").expr.shape == () and m.shape_of("per_col") == (4,)
+    assert m.dtype_of("cell") == "real" and m.frame_of("cell") == ("row", "col")
+    text = m.to_json()
+    assert pa.Model.from_json(text) == m and pa.Model.from_json(text).to_json() == text
+    assert pickle.loads(pickle.dumps(m)) == m
+    assert "factor        shrink   real[]     += -0.5 * mu ** 2" in m.summary()
+    assert "factor        per_row  real[3]    += 0.5 * mu  in row" in m.summary()
+    assert "4 factors" in repr(m)
+
+
+def test_factor_log_weight_must_fit_its_plates():
+    @pa.model
+    def m(x):
+        with pa.plate("row", 3):
+            pa.factor("f", x)
+
+    with pytest.raises(ModelError, match=r"factor 'f'.*shape \(3, 2\).*sizes \(3,\).*axis=-1"):
+        m(np.zeros((3, 2)))
+    with pytest.raises(ModelError, match=r"factor 'f'.*shape \(4,\).*plate sizes \(3,\)"):
+        m(np.zeros(4))

@@ -77,6 +77,14 @@ def student_t(y):
 
 
 @pa.model
+def half_student_t(y):
+    nu = pa.prior("nu", dist.Gamma(4.0, 0.5))
+    s = pa.prior("s", dist.HalfStudentT(3.0, 2.0))
+    with pa.plate("n", len(y)):
+        pa.likelihood("y", dist.HalfStudentT(nu, s), observed=y)
+
+
+@pa.model
 def exponential(y):
     rate = pa.prior("rate", dist.Exponential(0.5))
     with pa.plate("n", len(y)):
@@ -244,6 +252,7 @@ FAMILY_CASES = {
     "half_cauchy": half_cauchy(_positive()),
     "cauchy": cauchy(_real()),
     "student_t": student_t(_real()),
+    "half_student_t": half_student_t(_positive()),
     "exponential": exponential(_positive()),
     "gamma": gamma(_positive()),
     "inverse_gamma": inverse_gamma(_positive()),
@@ -303,6 +312,44 @@ def regression_matmul(X, y):
 
 
 @pa.model
+def glm_likelihoods(X, y, k):
+    """Linear predictors that Stan prints as its GLM densities (normal_id_glm with the
+    intercept on the right and a scale per observation, bernoulli_logit_glm without one)."""
+    alpha = pa.prior("alpha", dist.Normal(0.0, 2.0))
+    with pa.plate("feature", X.shape[1]):
+        beta_ = pa.prior("beta", dist.Normal(0.0, 1.0))
+    with pa.plate("n", len(y)):
+        scale = pa.prior("scale", dist.HalfNormal(1.0))
+        pa.likelihood("y", dist.Normal(X @ beta_ + alpha, scale), observed=y)
+        pa.likelihood("z", dist.Bernoulli(logits=X @ beta_), observed=k)
+
+
+def _normal_lpdf(x, loc, scale):
+    return -0.5 * np.log(2 * np.pi) - pm.log(scale) - 0.5 * pm.square((x - loc) / scale)
+
+
+@pa.model
+def factors(y, v_data):
+    """pa.factor outside and inside (nested) plates: a Normal prior written as a factor on
+    a Flat site, a marginalised mixture per observation, terms broadcast along plates they
+    do not vary over (counted once per element), and a term of data alone."""
+    mu = pa.prior("mu", dist.Flat())
+    w = pa.prior("w", dist.Beta(2.0, 2.0))
+    v = pa.prior("v", dist.Normal(0.0, 1.0).expand([2]))
+    pa.factor("mu_prior", _normal_lpdf(mu, 0.0, 2.0))
+    pa.factor("v_extra", -0.5 * pm.square(v - v_data))
+    with pa.plate("n", len(y)):
+        s = pa.prior("s", dist.HalfNormal(1.0))
+        mix = pm.stack([pm.log(w) + _normal_lpdf(y, mu, s),
+                        pm.log1p(-w) + _normal_lpdf(y, -mu, s)], axis=-1)
+        pa.factor("mix", pm.logsumexp(mix, axis=-1))
+        pa.factor("per_row", 0.1 * mu)
+        pa.factor("data_only", 0.01 * y)
+        with pa.plate("k", 3):
+            pa.factor("cell", -0.5 * pm.square(s) + 0.2 * v[0])
+
+
+@pa.model
 def math_functions(y):
     a = pa.prior("a", dist.Normal(0.0, 1.0).expand([3]))
     m = pa.prior("m", dist.Normal(0.0, 1.0).expand([2, 3]))
@@ -331,8 +378,11 @@ FEATURE_CASES = {
     "nested_plates": nested_plates(_rng.normal(size=(3, 4))),
     "group_indexing": group_indexing(np.array([0, 2, 1, 1, 0, 2]), _rng.normal(size=6)),
     "regression_matmul": regression_matmul(_rng.normal(size=(6, 2)), _rng.normal(size=6)),
+    "glm_likelihoods": glm_likelihoods(_rng.normal(size=(6, 2)), _rng.normal(size=6),
+                                       np.array([0, 1, 1, 0, 1, 0])),
     "math_functions": math_functions(_rng.normal(size=3)),
     "transpose_stack": transpose_stack(_rng.normal(size=(3, 2))),
+    "factors": factors(_real(), _rng.normal(size=2)),
 }
 CASES = {**FAMILY_CASES, **FEATURE_CASES, **{f"example_{k}": m for k, m in example_models().items()}}
 
@@ -341,7 +391,7 @@ def _point(model: pa.Model, seed: int) -> dict[str, np.ndarray]:
     """A random prior draw: values of the priors and deterministics (as in a posterior
     draw); Flat/HalfFlat sites drawn from proper stand-ins."""
     draw = reference.sample_prior(model, seed, improper="standin")
-    return {s.name: draw[s.name] for s in model.sites if s.kind != "likelihood"}
+    return {s.name: draw[s.name] for s in model.posterior_sites}
 
 
 # ---- the reference side is sound on its own -------------------------------------------------

@@ -33,6 +33,15 @@ def conjugate_normal(y):
 
 
 @pa.model
+def conjugate_normal_factor(y):
+    """conjugate_normal with the likelihood written as a factor: the same posterior."""
+    mu = pa.prior("mu", dist.Normal(M0, S0))
+    with pa.plate("obs", len(y)):
+        lp = -0.5 * np.log(2 * np.pi * SIGMA**2) - pa.math.square(y - mu) / (2 * SIGMA**2)
+        pa.factor("y_lp", lp)
+
+
+@pa.model
 def gamma_poisson(k):
     lam = pa.prior("lam", dist.Gamma(A, B))
     with pa.plate("obs", len(k)):
@@ -57,6 +66,17 @@ def test_conjugate_normal_posterior(backend):
     assert draws.shape == (2, 1000)
     assert abs(mean_z_score(draws, POST_MEAN)) < 4
     assert abs(sd_ratio(draws, np.sqrt(POST_VAR)) - 1) < 0.1
+
+
+def test_factor_likelihood_gives_the_conjugate_posterior(backend):
+    idata = pa.sample(conjugate_normal_factor(Y), backend=backend, **NUTS)
+    draws = idata.posterior["mu"].values
+    assert set(idata.posterior.data_vars) == {"mu"}  # a factor is not a posterior variable
+    assert abs(mean_z_score(draws, POST_MEAN)) < 4
+    assert abs(sd_ratio(draws, np.sqrt(POST_VAR)) - 1) < 0.1
+    want = pa.log_density(conjugate_normal(Y), {"mu": 0.3}, backend=backend)
+    got = pa.log_density(conjugate_normal_factor(Y), {"mu": 0.3}, backend=backend)
+    assert got == pytest.approx(want, rel=1e-12)
 
 
 def test_gamma_poisson_posterior(backend):

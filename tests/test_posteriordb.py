@@ -45,7 +45,7 @@ def test_every_posterior_is_implemented_or_explained():
 def test_reference_names_are_model_sites(posterior):
     """Every reference name (``beta[3]``) is an element of a posterior variable."""
     model = runner.build_model(posterior)
-    sites = {s.name for s in model.sites if s.kind != "likelihood"}
+    sites = {s.name for s in model.posterior_sites}
     for name in load_reference(posterior):
         base, _, rest = name.partition("[")
         site = site_name(posterior, base)
@@ -103,7 +103,7 @@ def test_log_density_matches_reference_evaluator(posterior, backend):
     """Each backend's joint log density equals the NumPy reference evaluator's at the
     reference posterior means. Stan builds one C++ program per posterior (~40 s each
     cold); its log density is covered by the merged-case and random-model tests, so
-    these 17 builds run only with PPLADAPT_TEST_EVERY_CASE=1."""
+    these 18 builds run only with PPLADAPT_TEST_EVERY_CASE=1."""
     if backend == "stan" and not os.environ.get("PPLADAPT_TEST_EVERY_CASE"):
         pytest.skip("stan: one build per posterior; set PPLADAPT_TEST_EVERY_CASE=1")
     model = runner.build_model(posterior)

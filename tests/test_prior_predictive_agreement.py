@@ -1,7 +1,8 @@
-"""The prior predictive of every example has the same distribution on every backend as
-the NumPy/SciPy reference sampler: a two-sample Kolmogorov-Smirnov test per scalar
-quantity (robust to the heavy tails of HalfCauchy priors, where means and sds do not
-exist), with a Bonferroni-corrected level."""
+"""The prior predictive of every example (and of the families no example uses) has the
+same distribution on every backend as the NumPy/SciPy reference sampler: a two-sample
+Kolmogorov-Smirnov test per scalar quantity (robust to the heavy tails of HalfCauchy
+priors, where means and sds do not exist), with a Bonferroni-corrected level. A factor
+cannot be sampled from: every backend leaves it out of the draws, with a warning."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ import pytest
 from scipy import stats
 
 import ppladapt as pa
-from ppladapt import reference
+from ppladapt import dist, reference
 from tests.example_models import example_models
 
 DRAWS = 1000
 ELEMENTS = 6  # scalar elements checked per variable (the first ones)
 FAMILY_LEVEL = 1e-3  # chance of a false alarm over one example's whole test
-MODELS = example_models()
+
+
+@pa.model
+def half_student_t(y):
+    s = pa.prior("s", dist.HalfStudentT(3.0, 2.0))
+    with pa.plate("obs", len(y)):
+        pa.likelihood("y", dist.HalfStudentT(5.0, s), observed=y)
+
+
+MODELS = {**example_models(), "half_student_t": half_student_t(np.ones(3))}
 
 
 @cache
@@ -51,3 +61,20 @@ def test_prior_predictive_matches_reference(backend, example):
     worst = min(checks)
     assert worst[0] > level, f"{backend} {example}: {worst[1]} differs from the reference (KS p={worst[0]:.2e})"
 
+
+
+@pa.model
+def with_factor(y):
+    mu = pa.prior("mu", dist.Normal(0.0, 1.0))
+    pa.factor("pull", -50.0 * pa.math.square(mu - 3.0))  # the posterior would sit near mu = 3
+    with pa.plate("obs", len(y)):
+        pa.likelihood("y", dist.Normal(mu, 1.0), observed=y)
+
+
+def test_prior_predictive_warns_and_draws_without_the_factor(backend):
+    with pytest.warns(UserWarning, match=r"prior_predictive ignores factor site\(s\) pull"):
+        idata = pa.prior_predictive(with_factor(np.zeros(2)), backend=backend, draws=400, seed=1)
+    assert set(idata.prior.data_vars) == {"mu"}
+    assert set(idata.prior_predictive.data_vars) == {"y"}
+    mu = idata.prior["mu"].values.ravel()
+    assert stats.ks_2samp(mu, np.random.default_rng(0).normal(size=4000)).pvalue > 1e-3

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -654,3 +655,29 @@ def test_posterior_predictive_simulates_only_the_likelihoods(schools, schools_fi
     # each draw is centred on that draw's theta (theta_z is taken from the posterior)
     resid = (ppc.posterior_predictive["y"].values - schools_fit.posterior["theta"].values) / SIGMA
     assert abs(resid.mean()) < 0.2 and 0.8 < resid.std() < 1.2
+
+
+def test_factor_is_a_potential_and_predictive_draws_do_not_repeat_pymcs_warning():
+    @pa.model
+    def with_factor(y):
+        mu = pa.prior("mu", dist.Normal(0.0, 1.0))
+        with pa.plate("obs", len(y)):
+            pa.factor("pull", -0.5 * pm.square(y - mu))
+            pa.likelihood("y", dist.Normal(mu, 1.0), observed=y)
+
+    model = with_factor(np.array([0.5, 1.5]))
+    code = pa.to_code(model, "pymc")
+    assert 'pm.Potential("pull", -0.5 * pt.square(y - mu), dims=("obs",))' in code
+    with pytest.warns(UserWarning) as caught:  # only ppladapt's, naming the factor
+        pa.prior_predictive(model, backend="pymc", draws=10, seed=0)
+    assert [str(w.message).split(":")[0] for w in caught
+            if "otential" in str(w.message) or "factor" in str(w.message)] == [
+        "prior_predictive ignores factor site(s) pull"]
+    import arviz as az
+
+    posterior = az.from_dict(posterior={"mu": np.zeros((1, 5))})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ppc = pa.posterior_predictive(model, posterior, backend="pymc", seed=1)
+    assert not [w for w in caught if "otential" in str(w.message)]
+    assert ppc.posterior_predictive["y"].shape == (1, 5, 2)

@@ -681,6 +681,45 @@ def test_subsampled_likelihood_equals_the_full_one_on_its_rows():
         assert site["scale"] == pytest.approx(7 / 3)
 
 
+@pa.model
+def mixture(y):
+    mu = pa.prior("mu", dist.Normal(0, 3))
+    w = pa.prior("w", dist.Beta(2, 2))
+    with pa.plate("obs", len(y)):
+        near, far = -0.5 * pm.square(y - mu), -0.5 * pm.square(y + mu)
+        pa.factor("log_mix", pm.logsumexp(pm.stack([pm.log(w) + near, pm.log1p(-w) + far],
+                                                     axis=-1), axis=-1))
+        pa.factor("per_row", 0.1 * mu)  # broadcast along the plate
+
+
+def test_subsampled_factor_equals_the_full_one_on_its_rows():
+    """A plate holding only factors is subsampled like one of observations: each factor's
+    log weight is computed on the subsample's rows (and Pyro scales it by N / B)."""
+    import torch
+    from pyro import poutine
+
+    from ppladapt_pyro.program import load, model_data
+    from ppladapt_pyro.subsample import plan_subsample
+    from ppladapt_pyro.torch_setup import session
+
+    m = mixture(np.random.default_rng(2).normal(size=7))
+    assert "(y[obs_idx] - mu)" in pa.to_code(m, "pyro", batch_size=3)
+    values = {"mu": torch.tensor(0.8), "w": torch.tensor(0.3)}
+    with session(torch.device("cpu"), seed=0):
+        full, _ = load(m)
+        mini, _ = load(m, plan_subsample(m, 3))
+        data = model_data(m, torch.device("cpu"))
+        whole = poutine.trace(poutine.condition(full, values)).get_trace(data)
+        part = poutine.trace(poutine.condition(mini, values)).get_trace(data)
+        rows = part.nodes["obs"]["value"]
+        for name in ("log_mix", "per_row"):
+            site, reference = part.nodes[name], whole.nodes[name]
+            got = site["fn"].log_prob(site["value"])
+            want = reference["fn"].log_prob(reference["value"])[rows]
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+            assert site["scale"] == pytest.approx(7 / 3)
+
+
 @pytest.mark.slow
 def test_minibatch_svi_recovers_the_coefficients_on_100k_rows():
     """Acceptance: examples/logistic.py with N = 100,000 rows, batch_size=1000: every

@@ -74,6 +74,15 @@ def test_student_t():
         close(lp("StudentT", x, df=nu, loc=mu, scale=s), want)
 
 
+def test_half_student_t_is_the_folded_student_t():
+    nu, s = 3.0, 2.0
+    for x in (0.4, 5.0):
+        want = (math.log(2.0) + lgamma((nu + 1) / 2) - lgamma(nu / 2) - 0.5 * math.log(nu * math.pi)
+                - math.log(s) - (nu + 1) / 2 * math.log1p((x / s) ** 2 / nu))
+        close(lp("HalfStudentT", x, df=nu, scale=s), want)
+    assert lp("HalfStudentT", -0.5, df=nu, scale=s) == -np.inf
+
+
 def test_exponential_is_rate_parameterised():
     # rate 2: log 2 - 2x; the scale reading (-log 2 - x/2) would differ.
     for x in (0.3, 4.0):
@@ -266,8 +275,8 @@ def test_flat_and_half_flat():
 
 
 HAND_TESTED = {
-    "Normal", "HalfNormal", "HalfCauchy", "Cauchy", "StudentT", "Exponential", "Gamma",
-    "InverseGamma", "LogNormal", "Beta", "Uniform", "Laplace", "Bernoulli", "Binomial",
+    "Normal", "HalfNormal", "HalfCauchy", "Cauchy", "StudentT", "HalfStudentT", "Exponential",
+    "Gamma", "InverseGamma", "LogNormal", "Beta", "Uniform", "Laplace", "Bernoulli", "Binomial",
     "Poisson", "NegativeBinomial2", "Categorical", "Dirichlet", "MultivariateNormal",
     "LKJCholesky", "Flat", "HalfFlat",
 }
@@ -378,6 +387,24 @@ def test_sample_prior_shapes_and_support():
     np.testing.assert_allclose(draw["total"], draw["v"].sum(0) + np.arange(4.0) @ draw["w"])
     with pytest.raises(ModelError, match="'k'"):  # a likelihood with no observed data
         reference.log_density(m, draw)
+
+
+@pa.model
+def factor_model(y):
+    mu = pa.prior("mu", dist.Normal(1.0, 10.0))
+    pa.factor("extra", -0.5 * mu**2)
+    with pa.plate("row", 2):
+        with pa.plate("col", 3):
+            pa.factor("lp", -0.5 * pa.math.square(y - mu))
+        pa.factor("per_row", 0.25 * mu)  # counts once per row
+
+
+def test_log_density_adds_factors_broadcast_to_their_plates():
+    y = np.arange(6.0).reshape(2, 3)
+    m, mu = factor_model(y), 0.7
+    want = normal_lpdf(mu, 1.0, 10.0) - 0.5 * mu**2 - 0.5 * np.sum((y - mu) ** 2) + 2 * 0.25 * mu
+    close(reference.log_density(m, {"mu": mu}), want)
+    assert set(reference.sample_prior(m, seed=0)) == {"mu"}  # a factor has no value to draw
 
 
 def test_sample_prior_is_reproducible():

@@ -63,6 +63,38 @@ def test_hierarchical_program_is_golden():
     assert pa.to_code(model, "stan") == (GOLDEN / "hierarchical.stan").read_text()
 
 
+def test_logistic_program_is_golden():
+    model = load_example("logistic").model
+    assert pa.to_code(model, "stan") == (GOLDEN / "logistic.stan").read_text()
+
+
+@pa.model
+def glms(X, y, k, offset):
+    """Linear predictors ``X @ beta`` with and without an intercept, on either side."""
+    alpha = pa.prior("alpha", dist.Normal(0, 1))
+    with pa.plate("feature", X.shape[1]):
+        beta_ = pa.prior("beta", dist.Normal(0, 1))
+    with pa.plate("obs", len(y)):
+        scale = pa.prior("scale", dist.HalfNormal(1))
+        pa.likelihood("y", dist.Normal(X @ beta_ + offset, scale), observed=y)
+        pa.likelihood("k", dist.Bernoulli(logits=X @ beta_), observed=k)
+        pa.likelihood("k2", dist.Bernoulli(probs=pm.sigmoid(alpha + X @ beta_)), observed=k)
+
+
+def test_linear_predictors_use_stans_glm_densities_in_the_model_block_only():
+    rng = np.random.default_rng(0)
+    model = glms(X=rng.normal(size=(6, 2)), y=rng.normal(size=6), k=np.array([0, 1, 1, 0, 1, 0]),
+                 offset=rng.normal(size=6))
+    code = pa.to_code(model, "stan")
+    assert "  target += normal_id_glm_lpdf(y | X, offset_, beta_, scale);\n" in code
+    assert "  target += bernoulli_logit_glm_lpmf(k | X, 0, beta_);\n" in code
+    assert "  target += bernoulli_lpmf(k | inv_logit(alpha + X * beta_));\n" in code  # no GLM
+    from ppladapt_stan.emitter import emit_program
+
+    pointwise = emit_program(model, "sample", log_likelihood=True).code
+    assert "log_lik_k[i] = bernoulli_logit_lpmf(k[i] | dot_product(X[i], beta_));" in pointwise
+
+
 UNARY = ("exp", "log", "log1p", "expm1", "sqrt", "square", "abs", "sin", "cos", "tan", "arcsin",
          "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "logit", "softplus", "log_sigmoid",
          "lgamma", "digamma", "erf", "normal_cdf")
@@ -367,3 +399,28 @@ def test_missing_prior_value_is_a_clear_error(schools):
 
 def test_every_stan_error_is_a_ppladapt_error():
     assert issubclass(BackendError, PPLAdaptError)
+
+
+def test_factors_and_half_student_t_in_the_program():
+    """A factor is ``target += sum(...)``, times the size of each plate its log weight is
+    broadcast along; it declares nothing and is left out of the prior program. A half
+    Student-t is the Student-t at 0 (df first) plus log 2."""
+    @pa.model
+    def m(y):
+        s = pa.prior("s", dist.HalfStudentT(3, 10))
+        pa.factor("log_mix", -s)  # also a Stan function name: no renaming, no variable
+        with pa.plate("row", 2):
+            with pa.plate("col", 3):
+                pa.factor("cell", pm.square(y - s))
+            pa.factor("per_row", 0.5 * s)
+
+    model = m(np.zeros((2, 3)))
+    code = pa.to_code(model, "stan")
+    assert "  target += student_t_lpdf(s | 3, 0, 10) + log2();\n" in code
+    assert "  target += -s;\n" in code and "log_mix" not in code
+    assert "  target += sum(square(y - s));\n" in code
+    assert "  target += N_row * (0.5 * s);\n" in code
+    from ppladapt_stan.emitter import emit_program
+
+    prior = emit_program(model, "prior").code
+    assert "real s = abs(student_t_rng(3, 0, 10));" in prior and "target" not in prior

@@ -10,7 +10,11 @@ under ``numpyro.plate(p1, size, dim=-k)`` ... ``numpyro.plate(pk, size, dim=-1)`
 value has exactly the IR shape: plate sizes, then the event shape (NumPyro does not count
 event dims in plate dims). A value from an outer plate used in a deeper plate context
 was already aligned by the IR (`AlignPlates` prints as ``r[:, None]``). Consecutive
-sites with the same plates share one block of nested ``with`` statements.
+sites with the same plates share one block of nested ``with`` statements. A factor is
+``numpyro.factor`` in its plates, which broadcast its log weight to their sizes.
+
+HalfStudentT, which NumPyro lacks, is a helper defined in the module: the Student-t at 0
+folded onto the positive reals (``dist.FoldedDistribution``).
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ __all__ = ["DISTRIBUTIONS", "IMPROPER_SUPPORTS", "MODULE_IDENTIFIERS", "NumPyroE
 
 # Identifiers the generated module defines or imports: a data or site name equal to one
 # of these is renamed in the code (``dist`` -> ``dist_``); site name strings are kept.
-MODULE_IDENTIFIERS = frozenset({"jax", "jnp", "numpyro", "dist", "constraints", "data", "model"})
+HALF_STUDENT_T = "HalfStudentT"
+MODULE_IDENTIFIERS = frozenset(
+    {"jax", "jnp", "numpyro", "dist", "constraints", "data", "model", HALF_STUDENT_T}
+)
 
 # Registry family -> NumPyro constructor. Parameter names are NumPyro's own, passed as
 # keyword arguments.
@@ -42,6 +49,7 @@ DISTRIBUTIONS: Mapping[str, str] = {
     "HalfCauchy": "dist.HalfCauchy",
     "Cauchy": "dist.Cauchy",
     "StudentT": "dist.StudentT",
+    "HalfStudentT": HALF_STUDENT_T,
     "Exponential": "dist.Exponential",
     "Gamma": "dist.Gamma",
     "InverseGamma": "dist.InverseGamma",
@@ -60,6 +68,11 @@ DISTRIBUTIONS: Mapping[str, str] = {
     "Flat": "dist.ImproperUniform",
     "HalfFlat": "dist.ImproperUniform",
 }
+
+HALF_STUDENT_T_DEFINITION = f'''def {HALF_STUDENT_T}(df, scale):
+    """|StudentT(df, 0, scale)| (NumPyro has no class of that name): the Student-t folded
+    onto the positive reals, log density log(2) + its log density there."""
+    return dist.FoldedDistribution(dist.StudentT(df=df, loc=0.0, scale=scale))'''
 
 
 def identifiers(model: Model) -> dict[str, str]:
@@ -96,6 +109,10 @@ class NumPyroEmitter(PythonModuleEmitter):
             lines.append("from numpyro.distributions import constraints")
         return "\n".join(lines)
 
+    def helpers(self) -> list[str]:
+        used = any(s.dist.name == "HalfStudentT" for s in self.model.random_sites)
+        return ["\n" + HALF_STUDENT_T_DEFINITION] if used else []
+
     def block(self, plates: tuple[str, ...], sites: Sequence[Site]) -> list[str]:
         sizes = self.model.plate_dict
         lines = []
@@ -114,6 +131,8 @@ class NumPyroEmitter(PythonModuleEmitter):
         if site.kind == "deterministic":
             value = self.printer.doprint(site.expr)
             return f"{ident} = numpyro.deterministic({quote(site.name)}, {value})"
+        if site.kind == "factor":
+            return f"numpyro.factor({quote(site.name)}, {self.printer.doprint(site.expr)})"
         call = f"numpyro.sample({quote(site.name)}, {self.distribution(site.dist)}"
         if site.kind == "prior":
             return f"{ident} = {call})"

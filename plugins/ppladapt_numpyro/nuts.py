@@ -94,7 +94,7 @@ def run_nuts(model: Model, options: NutsOptions) -> RunResult:
                 raise BackendError(
                     f"NumPyro NUTS failed on model '{model.name}': {type(err).__name__}: {err}"
                 ) from err
-        names = [s.name for s in model.sites if s.kind != "likelihood"]
+        names = [s.name for s in model.posterior_sites]
         posterior = {name: to_numpy(model, name, samples[name]) for name in names}
         fields = mcmc.get_extra_fields(group_by_chain=True)
         sample_stats = {

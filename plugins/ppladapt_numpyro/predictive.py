@@ -29,7 +29,7 @@ def _cpu():
 
 def run_prior_predictive(model: Model, draws: int, seed: int) -> Arrays:
     """Draws (draws, ...) of every prior, deterministic and likelihood site."""
-    names = [s.name for s in model.sites]
+    names = [s.name for s in model.sites if s.kind != "factor"]
     with _cpu():
         program, _ = load(model)
         predictive = Predictive(program.model_fn, num_samples=draws, return_sites=names)

@@ -113,8 +113,7 @@ def load(model: Model) -> tuple[Program, float]:
 def _data_in_expressions(model: Model) -> set[str]:
     names = set()
     for site in model.sites:
-        nodes = (site.expr,) if site.kind == "deterministic" else site.dist.operands()
-        for node in nodes:
+        for node in site.operands():
             names.update(n.name for n in node.walk() if isinstance(n, E.DataRef))
     return names
 

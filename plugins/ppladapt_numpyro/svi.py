@@ -57,7 +57,7 @@ def run_svi(model: Model, options: SviOptions) -> RunResult:
             f"{', '.join(map(repr, GUIDES))}."
         )
     devices = devices_for(options.device)
-    names = [s.name for s in model.sites if s.kind != "likelihood"]
+    names = [s.name for s in model.posterior_sites]
     with jax.default_device(devices[0]):
         program, load_seconds = load(model)
         data = model_data(model)

@@ -15,7 +15,9 @@ shape of ``.expand()`` outside plates) is declared with ``shape=`` its full IR s
 every value has the IR's shape. A value from an outer plate used in a deeper plate
 context was already aligned by the IR (`AlignPlates` prints as ``r[:, None]``).
 Data are plain NumPy arrays, not ``pm.Data``, so an observed array never takes a name in
-PyMC's namespace: the likelihood of the same name observes it as ``observed=y``.
+PyMC's namespace: the likelihood of the same name observes it as ``observed=y``. A factor
+is a ``pm.Potential`` of its log weight broadcast to its plates (``pt.broadcast_to`` where
+the weight does not vary along one of them), so PyMC adds every element of it.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ DISTRIBUTIONS: Mapping[str, str] = {
     "HalfCauchy": "pm.HalfCauchy",
     "Cauchy": "pm.Cauchy",
     "StudentT": "pm.StudentT",
+    "HalfStudentT": "pm.HalfStudentT",
     "Exponential": "pm.Exponential",
     "Gamma": "pm.Gamma",
     "InverseGamma": "pm.InverseGamma",
@@ -75,6 +78,7 @@ KEYWORDS: Mapping[str, Mapping[str, str]] = {
     "HalfCauchy": {"scale": "beta"},
     "Cauchy": {"loc": "alpha", "scale": "beta"},
     "StudentT": {"df": "nu", "loc": "mu", "scale": "sigma"},
+    "HalfStudentT": {"df": "nu", "scale": "sigma"},
     "Exponential": {"rate": "lam"},
     "Gamma": {"concentration": "alpha", "rate": "beta"},
     "InverseGamma": {"concentration": "alpha", "rate": "beta"},
@@ -139,7 +143,7 @@ class PyMCEmitter(PythonModuleEmitter):
 
     def imports(self) -> str:
         lines = ["import pymc as pm", "import pytensor", "import pytensor.tensor as pt"]
-        used = {s.dist.name for s in self.model.sites if s.kind != "deterministic"}
+        used = {s.dist.name for s in self.model.random_sites}
         lines.extend(line for name, line in PLUGIN_DISTRIBUTIONS.items() if name in used)
         return "\n".join(lines)
 
@@ -174,6 +178,8 @@ class PyMCEmitter(PythonModuleEmitter):
             dims = self._plate_dims(self.model.frame_of(site.name), site.expr.shape)
             extra = f", dims={_tuple(map(quote, dims))}" if dims else ""
             return f"{ident} = pm.Deterministic({quote(site.name)}, {value}{extra})"
+        if site.kind == "factor":
+            return self._potential(site)
         args = [quote(site.name)]
         if self.arguments(site.dist):
             args.append(self.arguments(site.dist))
@@ -183,6 +189,19 @@ class PyMCEmitter(PythonModuleEmitter):
             args.append(self._shape_argument(site))
         call = f"{self.constructor(site.dist)}({', '.join(args)})"
         return f"{ident} = {call}" if site.kind == "prior" else call
+
+    def _potential(self, site: Site) -> str:
+        """``pm.Potential("lp", value, dims=("obs",))``: the log weight, broadcast to the
+        factor's plates when it does not already have their sizes."""
+        value = self.printer.doprint(site.expr)
+        shape = self.model.shape_of(site.name)
+        if site.expr.shape != shape:
+            value = f"pt.broadcast_to({value}, {_tuple(map(str, shape))})"
+        elif not any(isinstance(node, E.SiteRef) for node in site.expr.walk()):
+            value = f"pt.as_tensor({value})"  # of data alone: NumPy, not yet a tensor
+        dims = self._plate_dims(site.plates, shape)
+        extra = f", dims={_tuple(map(quote, dims))}" if dims else ""
+        return f"pm.Potential({quote(site.name)}, {value}{extra})"
 
     def arguments(self, dist: Distribution) -> str:
         """``mu=mu, sigma=5.0``: PyMC's keywords with the parameters' text."""

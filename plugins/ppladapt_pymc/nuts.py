@@ -132,7 +132,7 @@ def _run_pymc(model: Model, pymc_model, plan: opts.NutsPlan, options: NutsOption
             return_inferencedata=False, discard_tuned_samples=True,
             blas_cores=BLAS_THREADS * plan.cores,
         )
-    names = [s.name for s in model.sites if s.kind != "likelihood"]
+    names = [s.name for s in model.posterior_sites]
     posterior = {n: np.stack(trace.get_values(n, combine=False, squeeze=False)) for n in names}
     stats = {
         stat: np.stack(trace.get_sampler_stats(stat, combine=False, squeeze=False))
@@ -179,7 +179,7 @@ def _run_external(model: Model, pymc_model, plan: opts.NutsPlan, options: NutsOp
             progressbar=options.progressbar, quiet=not options.progressbar,
             compute_convergence_checks=False,
         )
-    names = [s.name for s in model.sites if s.kind != "likelihood"]
+    names = [s.name for s in model.posterior_sites]
     posterior = {n: np.asarray(idata.posterior[n].values) for n in names}
     stats = {k: np.asarray(v.values) for k, v in idata.sample_stats.items() if k != "lp"}
     return posterior, stats, run.compile_seconds, run.other_seconds

@@ -8,6 +8,8 @@ and simulates only the likelihood sites (it resamples a variable whose dims diff
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from typing import Mapping
 
 import numpy as np
@@ -18,13 +20,25 @@ from ppladapt.ir.model import Model
 from ppladapt_pymc.program import build, densities, quiet_logs, to_numpy
 
 Arrays = dict[str, np.ndarray]
+# PyMC warns whenever a model has potentials. ppladapt's own warning names the factors for
+# prior predictive draws; posterior predictive draws are exact (a factor only weights the
+# prior sites, whose draws come from the posterior).
+POTENTIALS_WARNING = "The effect of Potentials on other parameters is ignored"
+
+
+@contextlib.contextmanager
+def _quiet():
+    """PyMC's INFO messages and its warning about potentials silenced."""
+    with quiet_logs(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=POTENTIALS_WARNING, category=UserWarning)
+        yield
 
 
 def run_prior_predictive(model: Model, draws: int, seed: int) -> Arrays:
     """Draws (draws, ...) of every prior, deterministic and likelihood site."""
     _, pymc_model, _ = build(model)
-    names = [s.name for s in model.sites]
-    with quiet_logs():
+    names = [s.name for s in model.sites if s.kind != "factor"]
+    with _quiet():
         out = pm.sample_prior_predictive(
             draws=draws, model=pymc_model, var_names=names, random_seed=seed,
             return_inferencedata=False,
@@ -51,7 +65,7 @@ def run_posterior_predictive(
     """Likelihood draws (chain, draw, ...) given prior-site draws (chain, draw, ...)."""
     _, pymc_model, _ = build(model)
     names = [s.name for s in model.likelihoods]
-    with quiet_logs():
+    with _quiet():
         out = pm.sample_posterior_predictive(
             _posterior_dataset(model, pymc_model, posterior), model=pymc_model, var_names=names,
             random_seed=seed, progressbar=False, return_inferencedata=False,

@@ -67,7 +67,7 @@ def run_svi(model: Model, options: SviOptions) -> RunResult:
                 f"PyMC {method.upper()} failed on model '{model.name}': "
                 f"{type(err).__name__}: {err}"
             ) from err
-    names = [s.name for s in model.sites if s.kind != "likelihood"]
+    names = [s.name for s in model.posterior_sites]
     posterior = {n: to_numpy(model, n, trace.get_values(n))[None] for n in names}
     loglik = None
     if options.log_likelihood:

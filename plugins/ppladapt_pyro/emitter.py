@@ -23,14 +23,18 @@ the code beyond that:
   (``pyro.deterministic(..., event_dim=0)``).
 
 Family translations: every family keeps its name and parameters (``dist.Normal(loc=...,
-scale=...)``) except NegativeBinomial2, written through a small helper defined in the
-module as Pyro's Gamma-Poisson mixture, and LKJCholesky, whose ``dimension`` torch calls
-``dim``. Improper priors are ``dist.ImproperUniform(constraints.real, (), ())``.
+scale=...)``) except NegativeBinomial2 and HalfStudentT, written through small helpers
+defined in the module (Pyro's Gamma-Poisson mixture; the Student-t folded at 0), and
+LKJCholesky, whose ``dimension`` torch calls ``dim``. Improper priors are
+``dist.ImproperUniform(constraints.real, (), ())``. A factor is ``pyro.factor`` in its
+plates, which broadcast its log weight to their sizes; outside plates its log weight is
+summed first (Pyro, again, checks that batch dims belong to plates).
 
 With a `Subsample` (mini-batch SVI, ``batch_size=``), the subsampled plate is declared
 with the rows of this step, and its likelihoods read only those rows
 (`ppladapt_pyro.subsample`): ``with pyro.plate("obs", 100000, subsample=torch.randint(
-100000, (1000,)), dim=-1) as obs_idx:`` ... ``obs=y[obs_idx]``.
+100000, (1000,)), dim=-1) as obs_idx:`` ... ``obs=y[obs_idx]``; a factor there computes
+its log weight on those rows.
 """
 
 from __future__ import annotations
@@ -50,14 +54,20 @@ from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
 from ppladapt.ir.model import Model, Site
 from ppladapt_pyro.printer import PyroPrinter
-from ppladapt_pyro.subsample import Subsample, subsampled_likelihood, take_rows
+from ppladapt_pyro.subsample import (
+    Subsample,
+    subsampled_factor,
+    subsampled_likelihood,
+    take_rows,
+)
 
 NB2_HELPER = "NegativeBinomial2"
+HST_HELPER = "HalfStudentT"
 
 # Identifiers the generated module defines or imports: a data or site name equal to one
 # of these is renamed in the code (``dist`` -> ``dist_``); site name strings are kept.
 MODULE_IDENTIFIERS = frozenset(
-    {"torch", "pyro", "dist", "constraints", "data", "model", NB2_HELPER}
+    {"torch", "pyro", "dist", "constraints", "data", "model", NB2_HELPER, HST_HELPER}
 )
 
 # Registry family -> Pyro constructor, called with keyword arguments under the registry's
@@ -68,6 +78,7 @@ DISTRIBUTIONS: Mapping[str, str] = {
     "HalfCauchy": "dist.HalfCauchy",
     "Cauchy": "dist.Cauchy",
     "StudentT": "dist.StudentT",
+    "HalfStudentT": HST_HELPER,
     "Exponential": "dist.Exponential",
     "Gamma": "dist.Gamma",
     "InverseGamma": "dist.InverseGamma",
@@ -93,6 +104,11 @@ NB2_DEFINITION = f'''def {NB2_HELPER}(mean, concentration):
     """NumPyro's NegativeBinomial2 (Pyro has no class of that name): the Gamma-Poisson
     mixture with this mean and concentration, variance mean + mean**2 / concentration."""
     return dist.GammaPoisson(concentration=concentration, rate=concentration / mean)'''
+
+HST_DEFINITION = f'''def {HST_HELPER}(df, scale):
+    """|StudentT(df, 0, scale)| (Pyro has no class of that name): the Student-t folded
+    onto the positive reals, log density log(2) + its log density there."""
+    return dist.FoldedDistribution(dist.StudentT(df=df, loc=0.0, scale=scale))'''
 
 
 @dataclass(frozen=True)
@@ -185,9 +201,9 @@ class PyroEmitter(PythonModuleEmitter):
         return "\n".join(lines)
 
     def helpers(self) -> list[str]:
-        used = any(s.kind != "deterministic" and s.dist.name == "NegativeBinomial2"
-                   for s in self.model.sites)
-        return ["\n" + NB2_DEFINITION] if used else []
+        used = {s.dist.name for s in self.model.random_sites}
+        definitions = (("NegativeBinomial2", NB2_DEFINITION), ("HalfStudentT", HST_DEFINITION))
+        return ["\n" + text for family, text in definitions if family in used]
 
     def body(self) -> list[str]:
         hoisted = [p for p in self.pyro_plates.values() if p.hoisted]
@@ -221,6 +237,8 @@ class PyroEmitter(PythonModuleEmitter):
                 plate_dims = len(site.plates) if site.expr.plates == site.plates else 0
                 event_dim = f", event_dim={site.expr.ndim - plate_dims}"
             return f"{ident} = pyro.deterministic({quote(site.name)}, {value}{event_dim})"
+        if site.kind == "factor":
+            return self._factor(site)
         dist, observed = site.dist, None
         if site.kind == "likelihood" and site.observed is not None:
             observed = E.DataRef(site.observed, self.model.data_entry(site.observed).shape,
@@ -237,8 +255,19 @@ class PyroEmitter(PythonModuleEmitter):
             return f"{call})"
         return f"{call}, obs={self.printer.doprint(observed)})"
 
+    def _factor(self, site: Site) -> str:
+        """``pyro.factor("lp", value)``: on the subsample's rows in a subsampled plate,
+        summed outside plates."""
+        expr = site.expr
+        index = self._subsample_index(site)
+        if index is not None:
+            expr = subsampled_factor(site, self.subsample, index)
+        summed = not site.plates and expr.ndim > 0
+        value = self.printer.tensor(expr, atom=summed) + (".sum()" if summed else "")
+        return f"pyro.factor({quote(site.name)}, {value})"
+
     def _subsample_index(self, site: Site) -> Optional[E.Expr]:
-        """The subsample's indices as an IR expression, for a likelihood in the
+        """The subsample's indices as an IR expression, for a likelihood or factor in the
         subsampled plate (else None)."""
         if self.subsample is None or self.subsample.plate not in site.plates:
             return None

@@ -208,8 +208,8 @@ def run_nuts(model: Model, options: NutsOptions) -> RunResult:
             collect=[s.name for s in model.deterministics], lp=True,
             log_likelihood=options.log_likelihood, device=device,
         )
-    posterior = {s.name: priors.get(s.name, replay["values"].get(s.name)) for s in model.sites
-                 if s.kind != "likelihood"}
+    posterior = {s.name: priors.get(s.name, replay["values"].get(s.name))
+                 for s in model.posterior_sites}
     stats = sample_stats(diagnostics)
     stats["lp"] = replay["lp"]
     attrs = {

@@ -26,7 +26,7 @@ def run_prior_predictive(model: Model, draws: int, seed: int) -> Arrays:
         program, _ = load(model)
         data = model_data(model, CPU, observed=False)
         out = trace_draws(model, program, data, None, lead=(draws,),
-                          collect=[s.name for s in model.sites])
+                          collect=[s.name for s in model.sites if s.kind != "factor"])
     return out["values"]
 
 

@@ -12,10 +12,11 @@ outside the plate that happens to run along it) is indexed by the subsample, and
 else changes. ``alpha + X @ beta`` becomes ``alpha + X[obs_idx] @ beta``; ``a[group_idx]``
 becomes ``a[group_idx[obs_idx]]``.
 
-Only a plate holding nothing but likelihood sites can be subsampled: a prior inside it
-would be a local latent variable, which the guide would have to subsample too. An
-operation that mixes rows (a sum or a softmax along the plate's axis) cannot be
-subsampled either; both are `UnsupportedOptionError` naming the site.
+Only a plate holding nothing but likelihood sites (and factors, whose log weights are
+rewritten the same way) can be subsampled: a prior inside it would be a local latent
+variable, which the guide would have to subsample too. An operation that mixes rows (a
+sum or a softmax along the plate's axis) cannot be subsampled either; both are
+`UnsupportedOptionError` naming the site.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Optional
 from ppladapt.errors import UnsupportedOptionError
 from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
-from ppladapt.ir.model import Likelihood, Model
+from ppladapt.ir.model import Factor, Likelihood, Model
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class Subsample:
 
 def _holders(model: Model, plate: str) -> dict[str, list[str]]:
     """Names of the sites inside ``plate``, by kind."""
-    out: dict[str, list[str]] = {"prior": [], "deterministic": [], "likelihood": []}
+    out: dict[str, list[str]] = {"prior": [], "deterministic": [], "likelihood": [],
+                                 "factor": []}
     for site in model.sites:
         if plate in site.plates:
             out[site.kind].append(site.name)
@@ -52,12 +54,12 @@ def _holders(model: Model, plate: str) -> dict[str, list[str]]:
 
 
 def candidate_plates(model: Model) -> list[str]:
-    """Plates that hold observed likelihood sites and nothing else."""
+    """Plates that hold observed likelihood sites or factors, and nothing else."""
     found = []
     for plate in model.plates:
         held = _holders(model, plate.name)
         observed = [s for s in model.likelihoods if plate.name in s.plates and s.observed]
-        if observed and not held["prior"] and not held["deterministic"]:
+        if (observed or held["factor"]) and not held["prior"] and not held["deterministic"]:
             found.append(plate.name)
     return found
 
@@ -72,13 +74,14 @@ def plan_subsample(model: Model, batch_size: int, plate: Optional[str] = None) -
         if not found:
             raise UnsupportedOptionError(
                 f"batch_size={batch_size}: model '{model.name}' has no plate that holds only "
-                f"observed likelihood sites; declare the observations inside a pa.plate to fit "
-                f"on mini-batches, or drop batch_size for full-batch SVI."
+                f"observed likelihood sites (or factors); declare the observations inside a "
+                f"pa.plate to fit on mini-batches, or drop batch_size for full-batch SVI."
             )
         if len(found) > 1:
             raise UnsupportedOptionError(
                 f"batch_size={batch_size}: plates {', '.join(map(repr, found))} all hold only "
-                f"likelihood sites; choose the one to subsample with subsample_plate=."
+                f"likelihood sites or factors; choose the one to subsample with "
+                f"subsample_plate=."
             )
         plate = found[0]
     if plate not in plates:
@@ -95,15 +98,17 @@ def plan_subsample(model: Model, batch_size: int, plate: Optional[str] = None) -
             f"priors and deterministics out of it (local latent variables are not supported), "
             f"or drop batch_size."
         )
-    if not held["likelihood"]:
+    if not held["likelihood"] and not held["factor"]:
         raise UnsupportedOptionError(
-            f"cannot subsample plate '{plate}': it holds no likelihood site."
+            f"cannot subsample plate '{plate}': it holds no likelihood site or factor."
         )
-    depths = {len(s.plates) - s.plates.index(plate) for s in model.likelihoods if plate in s.plates}
+    terms = [s for s in model.sites if s.kind in ("likelihood", "factor") and plate in s.plates]
+    depths = {len(s.plates) - s.plates.index(plate) for s in terms}
     if len(depths) > 1:
         raise UnsupportedOptionError(
-            f"cannot subsample plate '{plate}': its likelihood sites nest it at different "
-            f"depths, so Pyro would need a plate per depth, each with its own subsample."
+            f"cannot subsample plate '{plate}': its likelihood sites and factors nest it at "
+            f"different depths, so Pyro would need a plate per depth, each with its own "
+            f"subsample."
         )
     size = plates[plate].size
     if batch_size >= size:
@@ -113,9 +118,11 @@ def plan_subsample(model: Model, batch_size: int, plate: Optional[str] = None) -
         )
     plan = Subsample(plate, size, batch_size)
     index = E.DataRef("_subsample_", (batch_size,), E.INT)
-    for site in model.likelihoods:
-        if plate in site.plates:
-            subsampled_likelihood(site, plan, index)  # raises if it cannot be rewritten
+    for site in terms:  # each raises if it cannot be rewritten
+        if site.kind == "factor":
+            subsampled_factor(site, plan, index)
+        else:
+            subsampled_likelihood(site, plan, index)
     return plan
 
 
@@ -132,7 +139,7 @@ def subsampled_likelihood(
     for key, node in site.dist.params:
         event_ndim = site.dist.spec.param(key).event_ndim
         node_axis = axis - (batch_ndim - (node.ndim - event_ndim))
-        params.append((key, _take(node, node_axis, plan, index, site.name)))
+        params.append((key, _take(node, node_axis, plan, index, f"likelihood '{site.name}'")))
     expand = site.dist.expand
     if expand is not None:
         expand = list(expand)
@@ -143,16 +150,24 @@ def subsampled_likelihood(
     return Distribution(site.dist.name, tuple(params), expand), axis
 
 
+def subsampled_factor(site: Factor, plan: Subsample, index: E.Expr) -> E.Expr:
+    """``site``'s log weight computed on the subsample ``index`` (its axes line up with
+    the site's plates from the right)."""
+    axis = site.plates.index(plan.plate) - (len(site.plates) - site.expr.ndim)
+    return _take(site.expr, axis, plan, index, f"factor '{site.name}'")
+
+
 def take_rows(node: E.Expr, axis: int, index: E.Expr) -> E.Index:
     """``node[:, ..., index]``: the subsample along ``axis``."""
     return E.Index(node, (E.Slice(),) * axis + (index,))
 
 
 def _refuse(site: str, plan: Subsample, what: str) -> UnsupportedOptionError:
+    """The error for ``site`` (``likelihood 'y'``), whose ``what`` mixes the plate's rows."""
     return UnsupportedOptionError(
-        f"cannot subsample plate '{plan.plate}' for likelihood '{site}': {what} mixes its "
-        f"rows, so a mini-batch would change its value. Compute it outside the likelihood's "
-        f"parameters, or drop batch_size."
+        f"cannot subsample plate '{plan.plate}' for {site}: {what} mixes its rows, "
+        f"so a mini-batch would change its value. Compute it outside the site's parameters "
+        f"(or log weight), or drop batch_size."
     )
 
 

@@ -97,7 +97,7 @@ def run_svi(model: Model, options: SviOptions) -> RunResult:
         plan = plan_subsample(model, subsample_kwargs["batch_size"],
                               subsample_kwargs.get("subsample_plate"))
     device = torch_device(options.device)
-    names = [s.name for s in model.sites if s.kind != "likelihood"]
+    names = [s.name for s in model.posterior_sites]
     with session(device, options.seed, options.extra.get("num_threads")):
         program, load_seconds = load(model)
         fit_program, fit_load_seconds = load(model, plan) if plan else (program, 0.0)

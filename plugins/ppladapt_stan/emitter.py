@@ -7,10 +7,11 @@ Three programs come from one model, all through the same statement writers:
   of the same structure never recompiles) and every data array with its Stan type;
   ``parameters`` the priors with constrained types from each family's support;
   ``transformed parameters`` the deterministics (non-centred sites among them);
-  ``model`` one ``target += ..._lpdf(...)`` per site, so normalising constants are kept;
+  ``model`` one ``target += ..._lpdf(...)`` per site, so normalising constants are kept
+  (and ``target += sum(...)`` per factor, times the plate sizes it is broadcast along);
   ``generated quantities`` the pointwise log likelihood when asked for.
 - ``"prior"``: every site drawn in ``generated quantities`` with ``_rng`` functions (run
-  with Stan's fixed_param sampler).
+  with Stan's fixed_param sampler); factors cannot be drawn from and are left out.
 - ``"posterior"``: posterior draws of the priors come in as data (``array[N_draws] ...``)
   and ``generated quantities`` simulates each likelihood site for every draw.
 
@@ -28,6 +29,7 @@ from ppladapt.ir import expr as E
 from ppladapt.ir.model import Model, Site
 from ppladapt_stan.families import EVENT_ARRAY, IMPROPER, family
 from ppladapt_stan.names import Namer
+from ppladapt_stan.printed import PREC
 from ppladapt_stan.printer import NotVectorizable
 from ppladapt_stan.program import StanProgram
 from ppladapt_stan.statements import Scope, StatementWriter
@@ -68,7 +70,8 @@ class StanEmitter:
         if variant not in VARIANTS:
             raise ValueError(f"unknown program variant {variant!r}")
         self.model, self.variant, self.log_likelihood = model, variant, log_likelihood
-        names = [d.name for d in model.data] + [s.name for s in model.sites]
+        # Factors declare no Stan variable, so their names need no identifier.
+        names = [d.name for d in model.data] + [s.name for s in model.sites if s.kind != "factor"]
         self.namer = Namer(names)
         self.sizes = Sizes(self.namer)
         self.plate_sizes = {p.name: self.sizes.add(f"N_{p.name}", p.size, plate=True)
@@ -81,13 +84,10 @@ class StanEmitter:
         self.types: dict[str, StanType] = {}
 
     # ---- analysis ------------------------------------------------------------------------------
-    def _expressions(self, site: Site):
-        return (site.expr,) if site.kind == "deterministic" else site.dist.operands()
-
     def _data_in_expressions(self) -> set[str]:
         found = set()
         for site in self.model.sites:
-            for node in self._expressions(site):
+            for node in site.operands():
                 found.update(n.name for n in node.walk() if isinstance(n, E.DataRef))
         return found
 
@@ -98,9 +98,7 @@ class StanEmitter:
         length, created (``{owner}_dim_{k}``) when there is none yet."""
         observed_by = {s.observed: s for s in self.model.likelihoods if s.observed}
         event_axes: dict[str, set[int]] = {}
-        for site in self.model.sites:
-            if site.kind == "deterministic":
-                continue
+        for site in self.model.random_sites:
             for key, node in site.dist.params:
                 event = site.dist.spec.param(key).event_ndim
                 if event and isinstance(node, E.DataRef):
@@ -116,6 +114,8 @@ class StanEmitter:
                     plate_ok = site is None and k not in event_axes.get(entry.name, ())
                     self.axis_names[(entry.name, k)] = self._size(size, entry.name, k, plate_ok)
         for site in self.model.sites:
+            if site.kind == "factor":  # no variable: its expression's axes are printed
+                continue
             plates = self.model.frame_of(site.name)
             for k, size in enumerate(self.model.shape_of(site.name)):
                 if k < len(plates):
@@ -138,7 +138,7 @@ class StanEmitter:
         index_uses: dict[str, list[str]] = {}
         other: set[str] = set()
         for site in self.model.sites:
-            for root in self._expressions(site):
+            for root in site.operands():
                 for node in root.walk():
                     if isinstance(node, E.Index):
                         for axis, array in node.indexed_axes():
@@ -273,15 +273,16 @@ class StanEmitter:
         data = self._blocks_data()
         parameters, transformed, model, generated = [], [], [], []
         outputs: dict[str, str] = {}
-        for site in self.model.sites:
-            if site.kind == "likelihood":
-                continue
+        for site in self.model.posterior_sites:
             stan_type, base = self.site_type(site)
             self.types[site.name] = stan_type
             outputs[self.namer[site.name]] = site.name
         inline = {s.name: s.expr for s in self.model.deterministics}
         writer = self.writer()
         for site in self.model.sites:
+            if site.kind == "factor":
+                model += self._site_lines(site, self._factor(writer, site))
+                continue
             ident = self.namer[site.name]
             if site.kind == "prior":
                 stan_type, base = self.site_type(site)
@@ -322,6 +323,8 @@ class StanEmitter:
         outputs: dict[str, str] = {}
         one_based = set()
         for site in self.model.sites:
+            if site.kind == "factor":
+                continue
             stan_type, _ = self.site_type(site)
             if site.kind == "likelihood":
                 target = self.namer.fresh(f"{site.name}_rep")
@@ -419,6 +422,25 @@ class StanEmitter:
         if vectorised and not scope.lines:
             return [f"{decl} = {vectorised};"]
         return [decl + ";"] + scope.wrap(lines)
+
+    def _factor(self, writer: StatementWriter, site: Site) -> list[str]:
+        """``target += N_col * sum(...);``: the sum of the log weight, times the size of
+        each plate it is broadcast along."""
+        scope = Scope(writer)
+        printer = writer.printer(scope)
+        total = printer.value(E.Reduce("sum", site.expr) if site.expr.ndim else site.expr, ())
+        copies = [self.plate_sizes[p] for p in self._broadcast_plates(site)]
+        if copies:
+            text = " * ".join(copies + [printer.paren(total, PREC["mul"], strict=True)])
+        else:
+            text = total.text
+        return scope.wrap([f"target += {text};"])
+
+    def _broadcast_plates(self, site: Site) -> list[str]:
+        """The plates a factor's log weight does not vary along (size-1 or missing axes)."""
+        sizes = self.model.shape_of(site.name)
+        shape = (1,) * (len(sizes) - site.expr.ndim) + site.expr.shape
+        return [p for p, n, m in zip(site.plates, sizes, shape) if m == 1 and n != 1]
 
     def _batch(self, site: Site) -> tuple[int, ...]:
         shape = self.model.shape_of(site.name)

@@ -4,14 +4,14 @@ One table, keyed by family (and, for families with a choice of parameter, by the
 given: ``Bernoulli`` with ``logits`` is ``bernoulli_logit``). Densities are always used in
 their ``target += ..._lpdf(y | ...)`` form so Stan keeps the normalising constants, which
 makes `pa.log_density` agree across backends. Half families are the full family at 0
-plus ``log(2)`` per element (``normal_lpdf(s | 0, 2) + log2()``); their draws are the
-absolute value of the full family's.
+plus ``log(2)`` per element (``normal_lpdf(s | 0, 2) + log2()``, ``student_t_lpdf(s | 3,
+0, 10) + log2()``); their draws are the absolute value of the full family's.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 from ppladapt.errors import PPLAdaptError
 from ppladapt.ir.distributions import Distribution
@@ -30,7 +30,8 @@ class StanFamily:
     stem: str
     args: tuple[str, ...]
     discrete: bool = False
-    fixed: tuple[str, ...] = ()  # constant arguments before ``args`` (the 0 of a half family)
+    fixed: tuple[str, ...] = ()  # constant arguments (the 0 of a half family)
+    fixed_at: int = 0  # where ``fixed`` goes among ``args`` (after the df of a half Student-t)
     half: bool = False  # density + log(2) per element; draws are abs()
     vectorises: str = SCALAR
     one_based: bool = False  # values 1..K in Stan, 0..K-1 in the IR (categorical)
@@ -45,6 +46,10 @@ class StanFamily:
     def rng(self) -> str:
         return f"{self.rng_stem or self.stem}_rng"
 
+    def arguments(self, texts: Sequence[str]) -> list[str]:
+        """The call's arguments: ``texts`` (of ``args``, in order) with ``fixed`` inserted."""
+        return [*texts[: self.fixed_at], *self.fixed, *texts[self.fixed_at:]]
+
 
 FAMILIES: Mapping[tuple[str, Optional[str]], StanFamily] = {
     ("Normal", None): StanFamily("normal", ("loc", "scale")),
@@ -52,6 +57,8 @@ FAMILIES: Mapping[tuple[str, Optional[str]], StanFamily] = {
     ("HalfCauchy", None): StanFamily("cauchy", ("scale",), fixed=("0",), half=True),
     ("Cauchy", None): StanFamily("cauchy", ("loc", "scale")),
     ("StudentT", None): StanFamily("student_t", ("df", "loc", "scale")),
+    ("HalfStudentT", None): StanFamily("student_t", ("df", "scale"), fixed=("0",), fixed_at=1,
+                                       half=True),
     ("Exponential", None): StanFamily("exponential", ("rate",)),
     ("Gamma", None): StanFamily("gamma", ("concentration", "rate")),
     ("InverseGamma", None): StanFamily("inv_gamma", ("concentration", "rate")),

@@ -18,6 +18,7 @@ from ppladapt.errors import PPLAdaptError
 from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
 from ppladapt_stan.families import EVENT_ARRAY, SCALAR, StanFamily, is_standard_normal
+from ppladapt_stan.glm import glm_density
 from ppladapt_stan.printed import PREC, Idx, NotVectorizable, Printed, kept
 from ppladapt_stan.printer import StanPrinter
 from ppladapt_stan.stantypes import StanType, canonical, declaration
@@ -239,10 +240,18 @@ class StatementWriter:
             if args is None:
                 scope.rollback(mark)
                 continue
-            if is_standard_normal(dist):
+            glm = None
+            if target is None and depth == 0 and len(batch) == 1 and not event:
+                before_glm = scope.checkpoint()
+                glm = glm_density(printer, dist, y, dict(zip(fam.args, args)), batch[0])
+                if glm is None:
+                    scope.rollback(before_glm)  # locals only the GLM form needed
+            if glm is not None:
+                text = glm
+            elif is_standard_normal(dist):
                 text = f"std_normal_lpdf({y.text})"
             else:
-                texts = list(fam.fixed) + [a.text for a in args]
+                texts = fam.arguments([a.text for a in args])
                 text = f"{fam.density}({y.text} | {', '.join(texts)})"
             if fam.half:
                 count = " * ".join(self.size(s) for s in rest)
@@ -281,7 +290,7 @@ class StatementWriter:
 
     def _rng_call(self, printer: StanPrinter, dist: Distribution, fam: StanFamily,
                   args: list[Printed], rest: tuple[int, ...], event: tuple[int, ...]) -> Printed:
-        texts = list(fam.fixed) + [a.text for a in args]
+        texts = fam.arguments([a.text for a in args])
         if fam.rng_link:
             texts[-1] = f"{fam.rng_link}({texts[-1]})"
         if dist.name == "LKJCholesky":

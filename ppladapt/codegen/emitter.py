@@ -100,9 +100,7 @@ class PythonModuleEmitter:
         self.model = model
         self.names = dict(names)
         self.printer = printer
-        self.uses_constraints = any(
-            s.kind != "deterministic" and s.dist.name in IMPROPER_SUPPORTS for s in model.sites
-        )
+        self.uses_constraints = any(s.dist.name in IMPROPER_SUPPORTS for s in model.random_sites)
 
     # ---- the module ------------------------------------------------------------------------
     def module(self) -> str:

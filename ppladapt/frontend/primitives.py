@@ -1,4 +1,5 @@
-"""The modelling primitives: `model`, `prior`, `deterministic`, `likelihood`, `plate`, `data`."""
+"""The modelling primitives: `model`, `prior`, `deterministic`, `likelihood`, `factor`,
+`plate`, `data`."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ppladapt.frontend import ops
 from ppladapt.frontend import trace as tracing
 from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
-from ppladapt.ir.model import Deterministic, Likelihood, Model, Plate, Prior
+from ppladapt.ir.model import Deterministic, Factor, Likelihood, Model, Plate, Prior
 from ppladapt.ir.validate import at_site, check_name
 
 REPARAMS = (None, "noncentered")
@@ -159,6 +160,24 @@ def likelihood(name: str, distribution: Any, observed: Any = None) -> Optional[E
     observed_name = None if observed_ref is None else observed_ref.name
     trace.add_site(Likelihood(name, dist, trace.frame, observed_name))
     return observed_ref
+
+
+def factor(name: str, log_weight: Any) -> None:
+    """Add ``log_weight`` to the model's log density (as ``numpyro.factor``, PyMC's
+    ``pm.Potential`` or Stan's ``target +=``): a custom likelihood term, such as a
+    marginalised mixture, or an extra prior term.
+
+    The sum of its elements is added; inside plates it is first broadcast to the plates'
+    sizes, so a term that does not vary along a plate counts once per element. A factor
+    has no value: it appears in no output group, and prior predictive draws cannot honour
+    it (`pa.prior_predictive` warns)."""
+    trace = tracing.current_trace("pa.factor")
+    with at_site(name, "factor"):
+        check_name(name, "factor")
+        if isinstance(log_weight, numbers.Integral) and not isinstance(log_weight, bool):
+            log_weight = float(log_weight)  # a Python int is a real constant here
+        node = ops.align(ops.as_expr(log_weight), trace.frame)
+    trace.add_site(Factor(name, node, trace.frame))
 
 
 def _observed(trace: tracing.Trace, name: str, observed: Any) -> Optional[E.DataRef]:

@@ -1,9 +1,9 @@
 """The intermediate representation: expressions, distributions, sites and models."""
 
 from ppladapt.ir.distributions import REGISTRY, Distribution, DistSpec
-from ppladapt.ir.model import DataEntry, Deterministic, Likelihood, Model, Plate, Prior
+from ppladapt.ir.model import DataEntry, Deterministic, Factor, Likelihood, Model, Plate, Prior
 
 __all__ = [
-    "REGISTRY", "Distribution", "DistSpec", "DataEntry", "Deterministic", "Likelihood",
-    "Model", "Plate", "Prior",
+    "REGISTRY", "Distribution", "DistSpec", "DataEntry", "Deterministic", "Factor",
+    "Likelihood", "Model", "Plate", "Prior",
 ]

@@ -111,6 +111,7 @@ REGISTRY: dict[str, DistSpec] = {
                  noncentered=_loc_scale("Cauchy")),
         DistSpec("StudentT", (Param("df", _pos), Param("loc", _real), Param("scale", _pos)), _real,
                  noncentered=_loc_scale("StudentT", base_params=("df",))),
+        DistSpec("HalfStudentT", (Param("df", _pos), Param("scale", _pos)), _pos),
         DistSpec("Exponential", (Param("rate", _pos),), _pos),
         DistSpec("Gamma", (Param("concentration", _pos), Param("rate", _pos)), _pos),
         DistSpec("InverseGamma", (Param("concentration", _pos), Param("rate", _pos)), _pos),

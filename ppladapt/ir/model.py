@@ -64,6 +64,10 @@ class Prior:
     plates: tuple[str, ...] = ()
     kind = "prior"
 
+    def operands(self) -> tuple[Expr, ...]:
+        """The expressions the site computes with (its distribution's parameters)."""
+        return self.dist.operands()
+
 
 @dataclass(frozen=True)
 class Deterministic:
@@ -73,6 +77,10 @@ class Deterministic:
     expr: Expr
     plates: tuple[str, ...] = ()
     kind = "deterministic"
+
+    def operands(self) -> tuple[Expr, ...]:
+        """The expressions the site computes with (its value)."""
+        return (self.expr,)
 
 
 @dataclass(frozen=True)
@@ -85,8 +93,29 @@ class Likelihood:
     observed: Optional[str] = None
     kind = "likelihood"
 
+    def operands(self) -> tuple[Expr, ...]:
+        """The expressions the site computes with (its distribution's parameters)."""
+        return self.dist.operands()
 
-Site = Union[Prior, Deterministic, Likelihood]
+
+@dataclass(frozen=True)
+class Factor:
+    """A term added to the model's log density (``numpyro.factor``, ``pm.Potential``,
+    Stan's ``target +=``): the sum of ``expr``'s elements, broadcast to the sizes of its
+    plates first. It has no value of its own: nothing can refer to it, and it appears in
+    no output group."""
+
+    name: str
+    expr: Expr
+    plates: tuple[str, ...] = ()
+    kind = "factor"
+
+    def operands(self) -> tuple[Expr, ...]:
+        """The expressions the site computes with (its log weight)."""
+        return (self.expr,)
+
+
+Site = Union[Prior, Deterministic, Likelihood, Factor]
 
 
 def deterministic_frame(expr: Expr, plates: tuple[str, ...], sizes: Shape) -> tuple[str, ...]:
@@ -114,6 +143,26 @@ def random_value_shape(dist: Distribution, plate_sizes: Shape, where: str) -> Sh
             )
         batch = plate_sizes
     return batch + dist.event_shape
+
+
+def factor_value_shape(shape: Shape, plate_sizes: Shape) -> Shape:
+    """Shape a factor's log weight is summed over: inside plates it is broadcast to the
+    plate sizes (as a random site's batch shape is), so a term that does not vary along a
+    plate counts once per element of it; outside plates, its own shape."""
+    if not plate_sizes:
+        return shape
+    try:
+        fits = (len(shape) <= len(plate_sizes)
+                and broadcast_shapes(shape, plate_sizes) == plate_sizes)
+    except ModelError:
+        fits = False
+    if not fits:
+        raise ModelError(
+            f"the log weight has shape {shape}, which does not fit the plate sizes "
+            f"{plate_sizes}; inside plates a factor takes one value per plate element (or "
+            f"one that broadcasts to them): sum the other axes, e.g. pa.math.sum(x, axis=-1)."
+        )
+    return plate_sizes
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,6 +219,21 @@ class Model:
     def likelihoods(self) -> tuple[Likelihood, ...]:
         return self.sites_of("likelihood")
 
+    @property
+    def factors(self) -> tuple[Factor, ...]:
+        return self.sites_of("factor")
+
+    @property
+    def posterior_sites(self) -> tuple[Union[Prior, Deterministic], ...]:
+        """Priors and deterministics in model order: the variables of a posterior (or
+        prior) draw."""
+        return tuple(s for s in self.sites if s.kind in ("prior", "deterministic"))
+
+    @property
+    def random_sites(self) -> tuple[Union[Prior, Likelihood], ...]:
+        """Priors and likelihoods in model order: the sites with a distribution."""
+        return tuple(s for s in self.sites if s.kind in ("prior", "likelihood"))
+
     def shape_of(self, name: str) -> Shape:
         """Static value shape of a site."""
         return self.shapes[name]
@@ -186,6 +250,8 @@ class Model:
         site = self.site(name)
         if site.kind == "deterministic":
             return INT if site.expr.dtype == BOOL else site.expr.dtype
+        if site.kind == "factor":
+            return REAL
         return INT if site.dist.spec.discrete else REAL
 
     def observed_names(self) -> set[str]:
@@ -205,7 +271,8 @@ class Model:
         return (
             f"<ppladapt.Model {self.name!r}: {len(self.priors)} priors, "
             f"{len(self.deterministics)} deterministics, {len(self.likelihoods)} likelihoods, "
-            f"{len(self.plates)} plates, {len(self.data)} data>"
+            + (f"{len(self.factors)} factors, " if self.factors else "")
+            + f"{len(self.plates)} plates, {len(self.data)} data>"
         )
 
     def summary(self) -> str:

@@ -13,10 +13,11 @@ import numpy as np
 from ppladapt.errors import ModelError
 from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
-from ppladapt.ir.model import DataEntry, Deterministic, Likelihood, Model, Plate, Prior
+from ppladapt.ir.model import DataEntry, Deterministic, Factor, Likelihood, Model, Plate, Prior
 
 FORMAT_VERSION = 1
-_SITES = {"prior": Prior, "deterministic": Deterministic, "likelihood": Likelihood}
+_SITES = {"prior": Prior, "deterministic": Deterministic, "likelihood": Likelihood,
+          "factor": Factor}
 
 
 def _encode(value: Any) -> Any:

@@ -37,6 +37,8 @@ def summarise(model: "Model") -> str:
         where = f"  in {', '.join(s.plates)}" if s.plates else ""
         if s.kind == "deterministic":
             body = f" = {printer.doprint(s.expr)}"
+        elif s.kind == "factor":
+            body = f" += {printer.doprint(s.expr)}"
         else:
             body = f" ~ {describe_distribution(s.dist, printer)}"
             if s.kind == "likelihood":

@@ -70,7 +70,7 @@ class SiteChecker:
 
     def add(self, site) -> tuple[int, ...]:
         """Check ``site``; return its value shape."""
-        from ppladapt.ir.model import deterministic_frame, random_value_shape
+        from ppladapt.ir.model import deterministic_frame, factor_value_shape, random_value_shape
 
         with at_site(site.name, site.kind):
             check_name(site.name, site.kind)
@@ -85,6 +85,10 @@ class SiteChecker:
                 dtype = E.INT if site.expr.dtype == E.BOOL else site.expr.dtype
                 sizes = tuple(self.plate_sizes[p] for p in site.plates)
                 self.refs[site.name] = (shape, dtype, deterministic_frame(site.expr, site.plates, sizes))
+            elif site.kind == "factor":
+                self._check_factor(site.expr)
+                sizes = tuple(self.plate_sizes[p] for p in site.plates)
+                shape = factor_value_shape(site.expr.shape, sizes)
             else:
                 self._check_distribution(site.dist)
                 sizes = tuple(self.plate_sizes[p] for p in site.plates)
@@ -118,6 +122,22 @@ class SiteChecker:
                     raise ModelError(f"aligns to unknown plate(s) {unknown}.")
             elif isinstance(sub, E.Index):
                 self._check_index_data(sub)
+
+    def _check_factor(self, node: E.Expr) -> None:
+        self._check_expr(node)
+        if node.dtype != E.REAL:
+            raise ModelError(
+                f"the log weight must be real-valued, got {node.dtype} values: a factor adds "
+                f"a log density. Write a condition as pa.math.where(cond, 0.0, -1e10) and "
+                f"integers as x * 1.0."
+            )
+        with np.errstate(all="ignore"):  # the error below says what went wrong
+            value = self._constant_value(node)
+        if value is not None and not np.all(np.isfinite(value)):
+            raise ModelError(
+                f"the log weight is a constant with non-finite values ({_show(value)}); a "
+                f"factor must add a finite log density: fix the data or constants it uses."
+            )
 
     def _constant_value(self, node: E.Expr):
         """The value of an expression of data and constants only (else None)."""

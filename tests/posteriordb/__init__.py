@@ -16,6 +16,7 @@ from typing import Callable
 import ppladapt as pa
 from tests.posteriordb import blr, diamonds, earnings, eight_schools, kidiq, kilpisjarvi, mesquite, nes
 from tests.posteriordb.ark import ark_model
+from tests.posteriordb.low_dim_gauss_mix import low_dim_gauss_mix_model
 
 POSTERIORS: dict[str, Callable[[dict], pa.Model]] = {
     "arK-arK": ark_model,
@@ -30,6 +31,7 @@ POSTERIORS: dict[str, Callable[[dict], pa.Model]] = {
     "kidiq_with_mom_work-kidscore_interaction_z": kidiq.kidscore_interaction_z,
     "kidiq_with_mom_work-kidscore_mom_work": kidiq.kidscore_mom_work_model,
     "kilpisjarvi_mod-kilpisjarvi": kilpisjarvi.kilpisjarvi_model,
+    "low_dim_gauss_mix-low_dim_gauss_mix": low_dim_gauss_mix_model,
     "mesquite-logmesquite_logvas": mesquite.logmesquite_logvas,
     "mesquite-mesquite": mesquite.mesquite,
     "nes2000-nes": nes.nes,
@@ -38,13 +40,7 @@ POSTERIORS: dict[str, Callable[[dict], pa.Model]] = {
 }
 
 # Posteriors of the shared folder that are not implemented yet, and why.
-NOT_IMPLEMENTED: dict[str, str] = {
-    "low_dim_gauss_mix-low_dim_gauss_mix": (
-        "needs an ordered vector (or a flat gap d > 0 plus a log-density factor for the "
-        "Normal(0, 2) prior on mu[2] = mu[1] + d) and a marginalised mixture likelihood; "
-        "the IR has no pa.factor yet"
-    ),
-}
+NOT_IMPLEMENTED: dict[str, str] = {}
 
 # posterior -> {ppladapt site name: posteriordb name} where the two differ.
 REFERENCE_NAMES: dict[str, dict[str, str]] = {}

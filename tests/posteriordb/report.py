@@ -150,8 +150,9 @@ def render(results: dict[str, dict[str, dict]]) -> str:
                 f"{_fmt(rec['compile_seconds'], '.1f')} | {_fmt(rec['sampling_seconds'], '.1f')} | "
                 f"{_options(rec)} | {_notes(rec['posterior'], rec)} |"
             )
-    lines += ["", "## Not implemented", ""]
-    lines += [f"- `{p}`: {reason}." for p, reason in sorted(NOT_IMPLEMENTED.items())]
+    if NOT_IMPLEMENTED:
+        lines += ["", "## Not implemented", ""]
+        lines += [f"- `{p}`: {reason}." for p, reason in sorted(NOT_IMPLEMENTED.items())]
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import time
@@ -137,7 +138,16 @@ def error_outcome(posterior: str, backend: str, err: BaseException,
 
 
 def _options(kwargs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in kwargs.items() if k not in ("progressbar",)}
+    return {k: _plain(v) for k, v in kwargs.items() if k not in ("progressbar",)}
+
+
+def _plain(value: Any) -> Any:
+    """``value`` for the JSON record: an initialisation strategy (a ``functools.partial``)
+    as its call, ``init_to_uniform(radius=1.0)``."""
+    if isinstance(value, functools.partial):
+        args = ", ".join(f"{k}={v!r}" for k, v in value.keywords.items())
+        return f"{value.func.__name__}({args})"
+    return value
 
 
 # ---- the results file -----------------------------------------------------------------
