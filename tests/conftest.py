@@ -21,10 +21,17 @@ if os.environ.get("PPLADAPT_TEST_BACKENDS"):
     ]
 
 
-@pytest.fixture(params=INSTALLED_BACKENDS)
+@pytest.fixture(scope="module", params=INSTALLED_BACKENDS)
 def backend(request) -> str:
     """Name of each installed backend in turn."""
     return request.param
+
+
+@pytest.fixture
+def density_only_builds(monkeypatch):
+    """Stan programs built in this test are evaluated (log densities), never sampled:
+    build them at -O0, which compiles a large program several times faster."""
+    monkeypatch.setenv("PPLADAPT_STAN_OPTIMIZATION", "0")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,11 +7,22 @@ of cases with one program: the merged model's log density is the sum of the part
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Callable, Mapping
 
 from ppladapt.ir import expr as E
 from ppladapt.ir.distributions import Distribution
 from ppladapt.ir.model import DataEntry, Deterministic, Factor, Likelihood, Model, Plate, Prior
+
+# Backends that build each program slowly (Stan: a C++ build of 20-40 s per model) check a
+# suite of cases with one merged program instead of one program per case.
+ONE_PROGRAM_BACKENDS = {"stan"}
+
+
+def merges_cases(backend: str) -> bool:
+    """Whether the tests check ``backend`` on merged models; PPLADAPT_TEST_EVERY_CASE=1
+    makes them build one program per case on every backend."""
+    return backend in ONE_PROGRAM_BACKENDS and not os.environ.get("PPLADAPT_TEST_EVERY_CASE")
 
 
 def _rename_expr(node: E.Expr, rename: Callable[[str], str]) -> E.Expr:

@@ -4,7 +4,6 @@ expression feature and every example, at random points drawn by `reference.sampl
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pytest
@@ -14,7 +13,7 @@ from ppladapt import dist, reference
 from ppladapt import math as pm
 from ppladapt.ir.distributions import REGISTRY
 from tests.example_models import example_models
-from tests.merged_models import merge, merged_point
+from tests.merged_models import ONE_PROGRAM_BACKENDS, merge, merged_point, merges_cases
 
 SEEDS = (0, 1, 2)
 N = 5
@@ -418,17 +417,15 @@ def test_reference_log_density_is_finite(case, seed):
 LIBRARY_TOLERANCE = {("numpyro", "negative_binomial2"): 1e-6}
 
 
-# Backends that build each program slowly (Stan: a C++ build of ~40 s per model) check
-# every case at once, in one merged model, instead of one program per case; set
-# PPLADAPT_TEST_EVERY_CASE=1 to also run their per-case tests.
-ONE_PROGRAM_BACKENDS = {"stan"}
+# Backends that build each program slowly check every case at once, in one merged model
+# (`merges_cases`); PPLADAPT_TEST_EVERY_CASE=1 also runs their per-case tests.
 BASE_SEED = 7
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_log_density_agrees_with_reference(backend, case, seed):
-    if backend in ONE_PROGRAM_BACKENDS and not os.environ.get("PPLADAPT_TEST_EVERY_CASE"):
+    if merges_cases(backend):
         pytest.skip(f"{backend}: the cases are checked together by test_merged_cases_agree_...")
     model = CASES[case]
     params = _point(model, seed)
@@ -443,7 +440,7 @@ def merged():
     return merge(CASES)
 
 
-def test_merged_cases_agree_with_reference(backend, merged):
+def test_merged_cases_agree_with_reference(backend, merged, density_only_builds):
     """All cases as one model (names prefixed per case, so one program): at each seed's
     point the merged log density equals the sum of the reference's, and each case alone,
     moved from a base point to that point with every other case held, changes it by what

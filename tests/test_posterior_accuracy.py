@@ -26,25 +26,19 @@ GAMMA_POST = stats.gamma(A + K.sum(), scale=1.0 / (B + len(K)))
 
 
 @pa.model
-def conjugate_normal(y):
+def conjugates(y, k):
+    """Three independent conjugate posteriors in one model, so each backend compiles and
+    samples one program for all of them: ``mu`` (normal likelihood), ``mu_factor`` (the
+    same likelihood written as a `pa.factor`: the same posterior) and ``lam``
+    (gamma-Poisson)."""
     mu = pa.prior("mu", dist.Normal(M0, S0))
+    mu_factor = pa.prior("mu_factor", dist.Normal(M0, S0))
+    lam = pa.prior("lam", dist.Gamma(A, B))
     with pa.plate("obs", len(y)):
         pa.likelihood("y", dist.Normal(mu, SIGMA), observed=y)
-
-
-@pa.model
-def conjugate_normal_factor(y):
-    """conjugate_normal with the likelihood written as a factor: the same posterior."""
-    mu = pa.prior("mu", dist.Normal(M0, S0))
-    with pa.plate("obs", len(y)):
-        lp = -0.5 * np.log(2 * np.pi * SIGMA**2) - pa.math.square(y - mu) / (2 * SIGMA**2)
+        lp = -0.5 * np.log(2 * np.pi * SIGMA**2) - pa.math.square(y - mu_factor) / (2 * SIGMA**2)
         pa.factor("y_lp", lp)
-
-
-@pa.model
-def gamma_poisson(k):
-    lam = pa.prior("lam", dist.Gamma(A, B))
-    with pa.plate("obs", len(k)):
+    with pa.plate("count", len(k)):
         pa.likelihood("k", dist.Poisson(lam), observed=k)
 
 
@@ -57,45 +51,50 @@ def eight_schools_noncentered(sigma, y):
         pa.likelihood("y", dist.Normal(theta, sigma), observed=y)
 
 
+MODEL = conjugates(Y, K)
 NUTS = dict(draws=1000, tune=500, chains=2, chain_method="sequential", seed=11, progressbar=False)
 
 
-def test_conjugate_normal_posterior(backend):
-    idata = pa.sample(conjugate_normal(Y), backend=backend, **NUTS)
-    draws = idata.posterior["mu"].values
+@pytest.fixture(scope="module")
+def conjugate_fit(backend):
+    return pa.sample(MODEL, backend=backend, **NUTS)
+
+
+def test_conjugate_normal_posterior(conjugate_fit):
+    draws = conjugate_fit.posterior["mu"].values
     assert draws.shape == (2, 1000)
     assert abs(mean_z_score(draws, POST_MEAN)) < 4
     assert abs(sd_ratio(draws, np.sqrt(POST_VAR)) - 1) < 0.1
 
 
-def test_factor_likelihood_gives_the_conjugate_posterior(backend):
-    idata = pa.sample(conjugate_normal_factor(Y), backend=backend, **NUTS)
-    draws = idata.posterior["mu"].values
-    assert set(idata.posterior.data_vars) == {"mu"}  # a factor is not a posterior variable
+def test_factor_likelihood_gives_the_conjugate_posterior(conjugate_fit, backend):
+    draws = conjugate_fit.posterior["mu_factor"].values
+    assert "y_lp" not in conjugate_fit.posterior  # a factor is not a posterior variable
     assert abs(mean_z_score(draws, POST_MEAN)) < 4
     assert abs(sd_ratio(draws, np.sqrt(POST_VAR)) - 1) < 0.1
-    want = pa.log_density(conjugate_normal(Y), {"mu": 0.3}, backend=backend)
-    got = pa.log_density(conjugate_normal_factor(Y), {"mu": 0.3}, backend=backend)
-    assert got == pytest.approx(want, rel=1e-12)
+    base = {"mu": 0.3, "mu_factor": 0.3, "lam": 4.2}
+    at = pa.log_density(MODEL, base, backend=backend)
+    by_likelihood = pa.log_density(MODEL, {**base, "mu": -0.4}, backend=backend) - at
+    by_factor = pa.log_density(MODEL, {**base, "mu_factor": -0.4}, backend=backend) - at
+    assert by_factor == pytest.approx(by_likelihood, rel=1e-10)
 
 
-def test_gamma_poisson_posterior(backend):
-    idata = pa.sample(gamma_poisson(K), backend=backend, **NUTS)
-    draws = idata.posterior["lam"].values
+def test_gamma_poisson_posterior(conjugate_fit):
+    draws = conjugate_fit.posterior["lam"].values
     assert abs(mean_z_score(draws, GAMMA_POST.mean())) < 4
     assert abs(sd_ratio(draws, GAMMA_POST.std()) - 1) < 0.1
 
 
 def test_conjugate_log_density_equals_hand_computation(backend):
-    hand = (
-        -0.5 * np.log(2 * np.pi * S0**2) - (0.3 - M0) ** 2 / (2 * S0**2)
-        + np.sum(-0.5 * np.log(2 * np.pi * SIGMA**2) - (Y - 0.3) ** 2 / (2 * SIGMA**2))
+    mu, lam = 0.3, 4.2
+    normal = (
+        -0.5 * np.log(2 * np.pi * S0**2) - (mu - M0) ** 2 / (2 * S0**2)
+        + np.sum(-0.5 * np.log(2 * np.pi * SIGMA**2) - (Y - mu) ** 2 / (2 * SIGMA**2))
     )
-    assert pa.log_density(conjugate_normal(Y), {"mu": 0.3}, backend=backend) == pytest.approx(hand, rel=1e-10)
-    lam = 4.2
-    hand = A * np.log(B) - math.lgamma(A) + (A - 1) * np.log(lam) - B * lam
-    hand += sum(k * np.log(lam) - lam - math.lgamma(k + 1) for k in K)
-    assert pa.log_density(gamma_poisson(K), {"lam": lam}, backend=backend) == pytest.approx(hand, rel=1e-10)
+    gamma = A * np.log(B) - math.lgamma(A) + (A - 1) * np.log(lam) - B * lam
+    gamma += sum(k * np.log(lam) - lam - math.lgamma(k + 1) for k in K)
+    got = pa.log_density(MODEL, {"mu": mu, "mu_factor": mu, "lam": lam}, backend=backend)
+    assert got == pytest.approx(2 * normal + gamma, rel=1e-10)
 
 
 def test_svi_normal_guide_recovers_conjugate_mean(backend):
@@ -106,11 +105,12 @@ def test_svi_normal_guide_recovers_conjugate_mean(backend):
     # Constant-rate Adam ends at a random point near the optimum: at learning_rate=0.05 the
     # guide's loc wanders with sd ~0.27 posterior sds (NumPyro and Pyro alike), so a
     # 0.25-sd check would be a coin flip; at 0.005 the sd is ~0.08.
-    idata = pa.sample(conjugate_normal(Y), backend=backend, method="svi", guide="normal",
+    idata = pa.sample(MODEL, backend=backend, method="svi", guide="normal",
                       steps=3000, learning_rate=0.005, draws=2000, seed=3, progressbar=False)
-    draws = idata.posterior["mu"].values
-    assert draws.shape == (1, 2000)
-    assert abs(draws.mean() - POST_MEAN) < 0.25 * np.sqrt(POST_VAR)
+    for name in ("mu", "mu_factor"):
+        draws = idata.posterior[name].values
+        assert draws.shape == (1, 2000)
+        assert abs(draws.mean() - POST_MEAN) < 0.25 * np.sqrt(POST_VAR), name
 
 
 @pytest.mark.slow

@@ -99,7 +99,7 @@ def _at_reference_means(posterior: str, model: pa.Model) -> dict[str, np.ndarray
 
 
 @pytest.mark.parametrize("posterior", ALL)
-def test_log_density_matches_reference_evaluator(posterior, backend):
+def test_log_density_matches_reference_evaluator(posterior, backend, density_only_builds):
     """Each backend's joint log density equals the NumPy reference evaluator's at the
     reference posterior means. Stan builds one C++ program per posterior (~40 s each
     cold); its log density is covered by the merged-case and random-model tests, so
@@ -113,10 +113,17 @@ def test_log_density_matches_reference_evaluator(posterior, backend):
     assert pa.log_density(model, params, backend=backend) == pytest.approx(expected, rel=1e-9)
 
 
+# The fast posterior Stan samples in `make test` (each posterior is a C++ build of its own).
+STAN_FAST = "kidiq-kidscore_momiq"
+
+
 @pytest.mark.parametrize("posterior", SUITE)
 def test_posterior_matches_posteriordb(posterior, backend):
-    if backend == "pyro" and not os.environ.get("PPLADAPT_POSTERIORDB"):
-        pytest.skip("pyro: NUTS is ~100x slower per draw; run with make test-posteriordb")
+    if not os.environ.get("PPLADAPT_POSTERIORDB"):
+        if backend == "pyro":
+            pytest.skip("pyro: NUTS is ~100x slower per draw; run with make test-posteriordb")
+        if backend == "stan" and posterior in FAST and posterior != STAN_FAST:
+            pytest.skip(f"stan: one build per posterior; make test samples {STAN_FAST} only")
     try:
         outcome = runner.run(posterior, backend)
     except Exception as err:

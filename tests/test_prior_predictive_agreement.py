@@ -1,8 +1,9 @@
 """The prior predictive of every example (and of the families no example uses) has the
 same distribution on every backend as the NumPy/SciPy reference sampler: a two-sample
 Kolmogorov-Smirnov test per scalar quantity (robust to the heavy tails of HalfCauchy
-priors, where means and sds do not exist), with a Bonferroni-corrected level. A factor
-cannot be sampled from: every backend leaves it out of the draws, with a warning."""
+priors, where means and sds do not exist), with a Bonferroni-corrected level. Stan draws
+every example at once from one merged program (`merges_cases`). A factor cannot be
+sampled from: every backend leaves it out of the draws, with a warning."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from scipy import stats
 import ppladapt as pa
 from ppladapt import dist, reference
 from tests.example_models import example_models
+from tests.merged_models import merge, merges_cases, prefix
 
 DRAWS = 1000
 ELEMENTS = 6  # scalar elements checked per variable (the first ones)
@@ -44,23 +46,42 @@ def quantities(values: np.ndarray):
         yield index, values[(slice(None),) + index]
 
 
+@pytest.fixture(scope="module")
+def merged_prior_predictive(backend):
+    """Every example's prior predictive from one merged program, where `merges_cases`."""
+    if not merges_cases(backend):
+        return None
+    return pa.prior_predictive(merge(MODELS), backend=backend, draws=DRAWS, seed=3)
+
+
+def prior_predictive_draws(backend: str, example: str, merged) -> dict[str, np.ndarray]:
+    """(draw, ...) arrays of ``example``'s priors, deterministics and likelihoods."""
+    if merged is None:
+        idata = pa.prior_predictive(MODELS[example], backend=backend, draws=DRAWS, seed=3)
+        start = ""
+    else:
+        idata, start = merged, prefix(example)
+    model = MODELS[example]
+    names = [s.name for s in (*model.posterior_sites, *model.likelihoods)]
+    found = {**idata.prior.data_vars, **idata.prior_predictive.data_vars}
+    return {name: found[start + name].values[0] for name in names}  # one chain
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("example", sorted(MODELS))
-def test_prior_predictive_matches_reference(backend, example):
-    idata = pa.prior_predictive(MODELS[example], backend=backend, draws=DRAWS, seed=3)
+def test_prior_predictive_matches_reference(backend, example, merged_prior_predictive):
+    draws = prior_predictive_draws(backend, example, merged_prior_predictive)
     expected = reference_draws(example)
+    assert set(draws) == set(expected)
     checks = []
-    for group in (idata.prior, idata.prior_predictive):
-        for name, var in group.data_vars.items():
-            values = var.values[0]  # one chain
-            assert values.shape == (DRAWS,) + MODELS[example].shape_of(name), name
-            for index, sample in quantities(values):
-                p = stats.ks_2samp(sample, expected[name][(slice(None),) + index]).pvalue
-                checks.append((p, f"{name}{list(index)}"))
+    for name, values in draws.items():
+        assert values.shape == (DRAWS,) + MODELS[example].shape_of(name), name
+        for index, sample in quantities(values):
+            p = stats.ks_2samp(sample, expected[name][(slice(None),) + index]).pvalue
+            checks.append((p, f"{name}{list(index)}"))
     level = FAMILY_LEVEL / len(checks)
     worst = min(checks)
     assert worst[0] > level, f"{backend} {example}: {worst[1]} differs from the reference (KS p={worst[0]:.2e})"
-
 
 
 @pa.model

@@ -2,14 +2,12 @@
 evaluator's (or the backend raises a PPLAdaptError for a documented limitation).
 
 Each hypothesis example is a batch of `PARTS` random models merged into one model, so a
-backend compiles one program per batch (Stan's compiler takes ~40 s a program);
-`BATCHES` x `PARTS` = 200 models per backend (Stan: see `batches`). On a mismatch the
-failing part is named.
+backend compiles one program per batch (Stan builds these density-only programs at -O0:
+about a minute each instead of ten); `BATCHES` x `PARTS` = 200 models per backend. On a
+mismatch the failing part is named.
 """
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
@@ -50,16 +48,8 @@ def _check_batch(backend, specs, seed):
         pytest.fail(f"{backend}: log density {got} != reference {want}; mismatched parts: {bad}")
 
 
-def batches(backend: str) -> int:
-    """Stan builds each 50-part batch as one C++ program (6-12 min cold on this 2-core
-    machine), so `make test` checks one batch there; PPLADAPT_TEST_EVERY_CASE=1 runs all."""
-    if backend == "stan" and not os.environ.get("PPLADAPT_TEST_EVERY_CASE"):
-        return 1
-    return BATCHES
-
-
-def test_random_models_agree_with_reference(backend):
-    run = settings(max_examples=batches(backend), deadline=None, derandomize=True,
+def test_random_models_agree_with_reference(backend, density_only_builds):
+    run = settings(max_examples=BATCHES, deadline=None, derandomize=True,
                    phases=[Phase.generate],
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])(
         given(specs=st.lists(part_specs(), min_size=PARTS, max_size=PARTS),

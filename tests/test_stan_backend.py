@@ -309,6 +309,27 @@ def test_an_unchanged_model_is_not_rebuilt_and_new_data_reuses_the_build(schools
     assert fit.attrs["compiled_now"] == "False" and fit.posterior["theta"].shape == (1, 200, 5)
 
 
+def test_builds_use_the_precompiled_model_header(schools_fit):
+    from ppladapt_stan.building import cache_dir
+
+    assert list((cache_dir() / "pch").glob("*/stan_model_header.hpp.gch"))
+
+
+def test_the_optimisation_level_keys_the_build_and_is_recorded(schools, schools_fit, monkeypatch):
+    from ppladapt_stan.building import build_code, program_key
+
+    assert schools_fit.attrs["cxx_optimization"] == "-O3"
+    code = pa.to_code(schools, "stan")
+    assert build_code(code, "3") == code
+    tagged = build_code(code, "0")
+    assert tagged.startswith(code) and tagged.count("\n") == code.count("\n") + 1
+    assert len({program_key(code, "pystan", "httpstan-4", level) for level in "0123s"}) == 5
+    monkeypatch.setenv("PPLADAPT_STAN_OPTIMIZATION", "fast")
+    with pytest.raises(PPLAdaptError, match=r"PPLADAPT_STAN_OPTIMIZATION='fast' is not a C\+\+ "
+                                            r"optimisation level; use one of 0, 1, 2, 3, s"):
+        pa.sample(schools, backend="stan", chains=1, **SMALL)
+
+
 def test_sampler_settings_reach_stan(schools):
     idata = pa.sample(schools, backend="stan", chains=1, max_treedepth=2, **SMALL)
     assert int(idata.sample_stats["tree_depth"].max()) <= 2

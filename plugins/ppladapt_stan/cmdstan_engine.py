@@ -22,7 +22,8 @@ import numpy as np
 import cmdstanpy
 
 from ppladapt.errors import BackendError
-from ppladapt_stan.building import build_lock, cache_dir, compile_error, program_key
+from ppladapt_stan.building import (DEFAULT_OPTIMIZATION, build_lock, cache_dir, compile_error,
+                                    optimization_level, program_key)
 from ppladapt_stan.program import StanProgram
 from ppladapt_stan.outputs import ChainOutput
 
@@ -41,6 +42,7 @@ class CompiledModel:
     program: StanProgram
     model: Any  # cmdstanpy.CmdStanModel
     key: str
+    optimization: str  # the C++ optimisation level it was built with
 
 
 _MODELS: dict[str, CompiledModel] = {}
@@ -48,7 +50,8 @@ _LOCK = threading.Lock()
 
 
 def compile_program(program: StanProgram, label: str = "") -> tuple[CompiledModel, bool]:
-    key = program_key(program.code, ENGINE, compiler_version())
+    level = optimization_level()
+    key = program_key(program.code, ENGINE, compiler_version(), level)
     with _LOCK:
         if key in _MODELS:
             return _MODELS[key], False
@@ -61,14 +64,16 @@ def compile_program(program: StanProgram, label: str = "") -> tuple[CompiledMode
             if built:
                 source.write_text(program.code)
             try:
-                model = cmdstanpy.CmdStanModel(stan_file=str(source),
+                # CmdStan's make variable O is the optimisation level (default 3)
+                cpp_options = None if level == DEFAULT_OPTIMIZATION else {"O": level}
+                model = cmdstanpy.CmdStanModel(stan_file=str(source), cpp_options=cpp_options,
                                                exe_file=None if built else str(exe))
             except ValueError as err:
                 raise compile_error(program, str(err), label) from None
             except RuntimeError as err:
                 raise BackendError(
                     f"CmdStan could not build the program for model '{label}': {err}") from err
-        _MODELS[key] = CompiledModel(program, model, key)
+        _MODELS[key] = CompiledModel(program, model, key, level)
         return _MODELS[key], built
 
 
@@ -97,7 +102,7 @@ def nuts(model: CompiledModel, data: Mapping[str, Any], *, chains: int, draws: i
     for chain, csv in zip(outputs, fit.runset.csv_files):
         chain.source = csv
     attrs = {"engine": ENGINE, "stan_processes": chains if parallel else 1,
-             "cmdstan_version": compiler_version()}
+             "cmdstan_version": compiler_version(), "cxx_optimization": f"-O{model.optimization}"}
     return outputs, seconds, attrs
 
 
