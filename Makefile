@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-fast test-posteriordb bench clean
+.PHONY: install demo test test-fast test-long test-posteriordb bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,10 @@ test: install
 
 test-fast: install
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
+
+# make test plus the long runs it skips (Pyro's NUTS on the larger models: about 40 more minutes).
+test-long: install
+	PPLADAPT_TEST_LONG=1 $(PY) -m pytest -n 2 --dist loadgroup
 
 # Every posteriordb posterior on every installed backend (PPLADAPT_TEST_BACKENDS=numpyro to
 # restrict); records go to docs/posteriordb.json and the table to docs/posteriordb.md.

@@ -70,6 +70,7 @@ EXAMPLES = {
     "linear": Example("linear.py"),
     "logistic": Example("logistic.py"),
     "hierarchical": Example("hierarchical.py"),
+    "marketing_mix": Example("marketing_mix.py"),
 }
 
 BACKENDS = ("numpyro", "pymc", "pyro", "stan")

@@ -27,6 +27,14 @@ def backend(request) -> str:
     return request.param
 
 
+def skip_unless_long_runs_asked(what: str) -> None:
+    """Skip ``what``, a run of many minutes on a 2-core machine (Pyro's NUTS on the larger
+    models), unless PPLADAPT_TEST_LONG=1 asks for it (`make test-long`), so that
+    `make test` stays short."""
+    if not os.environ.get("PPLADAPT_TEST_LONG"):
+        pytest.skip(f"{what}: a long run; set PPLADAPT_TEST_LONG=1 (make test-long)")
+
+
 @pytest.fixture
 def density_only_builds(monkeypatch):
     """Stan programs built in this test are evaluated (log densities), never sampled:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 import ppladapt as pa
 from ppladapt import reference
 from tests.conftest import INSTALLED_BACKENDS
+from tests.merged_models import merges_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,8 +42,8 @@ def _point(model, seed: int) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("example", list(EXAMPLES))
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_native_log_density_matches_ppladapt(backend, example):
-    if backend == "stan" and not os.environ.get("PPLADAPT_TEST_EVERY_CASE"):
-        # Ten Stan programs (native and ppladapt's): ~45 s each to build cold.
+    if merges_cases(backend):
+        # Twelve Stan programs (native and ppladapt's): 25-45 s each to build cold.
         pytest.skip("stan: one C++ build per program; set PPLADAPT_TEST_EVERY_CASE=1")
     native = _native(backend)
     if example not in native.MODELS:

@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 
 import ppladapt as pa
+from tests.conftest import skip_unless_long_runs_asked
 from tests.example_models import example_models
 from tests.posterior_checks import agreement_z
 
 MODELS = example_models()
 # Pyro's NUTS is slow (about 100x NumPyro per draw on these models): fewer draws, still real.
+# Its runs of the two larger models take 10-20 minutes here, so they run only on request.
+LONG = {("pyro", "hierarchical"), ("pyro", "marketing_mix")}
 SETTINGS = {
     "default": dict(chains=2, draws=500, tune=500, chain_method="sequential"),
     "pyro": dict(chains=2, draws=200, tune=200, chain_method="sequential"),
@@ -44,6 +47,8 @@ def test_posterior_means_agree_with_numpyro(backend, example):
         pytest.skip("NumPyro is the baseline")
     if example == "eight_schools_centered":
         pytest.skip("the centred funnel diverges on every backend; its reference check is the non-centred model")
+    if (backend, example) in LONG:
+        skip_unless_long_runs_asked(f"{backend} NUTS on {example}")
     other, baseline = run(backend, example), run("numpyro", example)
     assert other.attrs["backend"] == backend
     worst = (0.0, "")

@@ -11,6 +11,7 @@ from scipy import stats
 
 import ppladapt as pa
 from ppladapt import dist
+from tests.conftest import skip_unless_long_runs_asked
 from tests.posterior_checks import load_data, load_reference, mean_z_score, reference_draws, sd_ratio
 
 # Conjugate normal: mu ~ Normal(M0, S0), y_i ~ Normal(mu, SIGMA) with SIGMA known.
@@ -115,6 +116,8 @@ def test_svi_normal_guide_recovers_conjugate_mean(backend):
 
 @pytest.mark.slow
 def test_eight_schools_noncentered_matches_posteriordb(backend):
+    if backend == "pyro":  # 4 chains x 2000 iterations: about 9 minutes here
+        skip_unless_long_runs_asked("pyro NUTS on eight schools, 4 x 2000 iterations")
     posterior = "eight_schools-eight_schools_noncentered"
     data = load_data(posterior)
     model = eight_schools_noncentered(sigma=np.asarray(data["sigma"], float), y=np.asarray(data["y"], float))

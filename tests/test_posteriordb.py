@@ -20,6 +20,7 @@ import pytest
 
 import ppladapt as pa
 from ppladapt import reference
+from tests.merged_models import merges_cases
 from tests.posterior_checks import POSTERIORDB, load_reference
 from tests.posteriordb import NOT_IMPLEMENTED, POSTERIORS, reference_name, site_name
 from tests.posteriordb import runner
@@ -104,7 +105,7 @@ def test_log_density_matches_reference_evaluator(posterior, backend, density_onl
     reference posterior means. Stan builds one C++ program per posterior (~40 s each
     cold); its log density is covered by the merged-case and random-model tests, so
     these 18 builds run only with PPLADAPT_TEST_EVERY_CASE=1."""
-    if backend == "stan" and not os.environ.get("PPLADAPT_TEST_EVERY_CASE"):
+    if merges_cases(backend):
         pytest.skip("stan: one build per posterior; set PPLADAPT_TEST_EVERY_CASE=1")
     model = runner.build_model(posterior)
     params = _at_reference_means(posterior, model)

@@ -114,6 +114,7 @@ def grid(lower, y, cats, idx, counts, M):
     pa.deterministic("chosen", pm.where((v > 0) & (e < 1), v, -v))
     for op in ("sum", "mean", "prod", "max", "min", "logsumexp"):
         pa.deterministic(f"r_{op}", getattr(pm, op)(B, axis=0) + getattr(pm, op)(B))
+        pa.deterministic(f"rows_{op}", getattr(pm, op)(B, axis=1))
     pa.deterministic("axis_ops", pm.cumsum(v) + pm.softmax(B, axis=0)[:, 1] + pm.log_softmax(v))
     pa.deterministic("products", M @ v + v @ B @ B.T[:, :2] + (B.T @ B)[0, 1])
     pa.deterministic("picked", v[idx] + B[idx, 1] + B[:, 0][idx] + B[1][::-1][0] + v[::2][-1])
@@ -143,6 +144,22 @@ def test_nested_plates_loop_over_the_outer_plate_only(nested):
     assert ("  for (i in 1:N_row) {\n"
             "    target += normal_lpdf(y[i] | cell[i], 1);\n"
             "  }\n") in code
+
+
+def test_row_and_column_sums_of_a_matrix_are_products_with_ones(nested):
+    code = pa.to_code(nested, "stan")
+    assert "  vector[N_row] rows_sum = B * rep_vector(1.0, M_dim_0);\n" in code
+    assert "  vector[N_row] rows_mean = B * rep_vector(1.0 / M_dim_0, M_dim_0);\n" in code
+    assert "(rep_row_vector(1.0, N_row) * B + sum(B))'" in code
+    assert "rows_max[i] = max(B[i]);" in code  # other reductions loop over the rows
+
+
+def test_a_likelihood_with_a_row_sum_is_one_vectorised_statement():
+    from tests.example_models import load_example
+
+    code = pa.to_code(load_example("marketing_mix").model, "stan")
+    assert "for (" not in code.split("model {")[1]
+    assert "contribution * rep_vector(1.0, N_channel)" in code
 
 
 def test_names_that_clash_with_stan_are_renamed_in_the_program_only(nested):

@@ -77,6 +77,28 @@ def hierarchical(group_idx, x, num_groups, y=None):
         numpyro.sample("y", dist.Normal(a[group_idx] + b[group_idx] * x, sigma), obs=y)
 
 
+def marketing_mix(spend_lagged, trend, control, fourier, channels, sales=None):
+    """Geometric adstock over the lags, tanh saturation, trend, control and seasonality."""
+    max_lag = spend_lagged.shape[-1]
+    with numpyro.plate("channel", channels):
+        alpha = numpyro.sample("alpha", dist.Beta(3.0, 3.0))
+        lam = numpyro.sample("lam", dist.Gamma(3.0, 1.0))
+        beta = numpyro.sample("beta", dist.HalfNormal(2.0))
+    intercept = numpyro.sample("intercept", dist.Normal(0.0, 2.0))
+    trend_slope = numpyro.sample("trend_slope", dist.Normal(0.0, 1.0))
+    gamma = numpyro.sample("gamma", dist.Normal(0.0, 1.0))
+    with numpyro.plate("fourier_term", fourier.shape[1]):
+        delta = numpyro.sample("delta", dist.Normal(0.0, 0.5))
+    sigma = numpyro.sample("sigma", dist.HalfNormal(1.0))
+    decay = alpha[:, None] ** jnp.arange(max_lag)
+    weight = numpyro.deterministic("adstock_weight", decay / decay.sum(axis=1, keepdims=True))
+    adstock = jnp.einsum("ctl,cl->tc", spend_lagged, weight)
+    contribution = numpyro.deterministic("contribution", beta * jnp.tanh(lam * adstock / 2))
+    mu = intercept + trend_slope * trend + contribution.sum(axis=1) + gamma * control + fourier @ delta
+    with numpyro.plate("week", trend.shape[0]):
+        numpyro.sample("sales", dist.Normal(mu, sigma), obs=sales)
+
+
 # ---- benchmark glue: example name -> (model, its keyword arguments from data and plates) -----
 MODELS = {
     "eight_schools": (eight_schools, lambda d, p: {"sigma": d["sigma"], "y": d["y"]}),
@@ -86,6 +108,9 @@ MODELS = {
     "logistic": (logistic, lambda d, p: {"X": d["X"], "y": d["y"]}),
     "hierarchical": (hierarchical, lambda d, p: {
         "group_idx": d["group_idx"], "x": d["x"], "num_groups": p["group"]["size"], "y": d["y"]}),
+    "marketing_mix": (marketing_mix, lambda d, p: {
+        "spend_lagged": d["spend_lagged"], "trend": d["trend"], "control": d["control"],
+        "fourier": d["fourier"], "channels": p["channel"]["size"], "sales": d["sales"]}),
 }
 
 COMPILE_EVENTS = frozenset({

@@ -73,6 +73,32 @@ def hierarchical(group_idx, x, y, num_groups):
     return model
 
 
+def marketing_mix(spend_lagged, trend, control, fourier, sales, channels):
+    """Geometric adstock over the lags, tanh saturation, trend, control and seasonality."""
+    max_lag = spend_lagged.shape[-1]
+    coords = {"channel": channels, "lag": range(max_lag), "week": range(len(sales)),
+              "fourier_term": range(fourier.shape[1])}
+    with pm.Model(coords=coords) as model:
+        alpha = pm.Beta("alpha", alpha=3.0, beta=3.0, dims="channel")
+        lam = pm.Gamma("lam", alpha=3.0, beta=1.0, dims="channel")
+        beta = pm.HalfNormal("beta", sigma=2.0, dims="channel")
+        intercept = pm.Normal("intercept", mu=0.0, sigma=2.0)
+        trend_slope = pm.Normal("trend_slope", mu=0.0, sigma=1.0)
+        gamma = pm.Normal("gamma", mu=0.0, sigma=1.0)
+        delta = pm.Normal("delta", mu=0.0, sigma=0.5, dims="fourier_term")
+        sigma = pm.HalfNormal("sigma", sigma=1.0)
+        decay = alpha[:, None] ** np.arange(max_lag)
+        weight = pm.Deterministic("adstock_weight", decay / decay.sum(axis=1, keepdims=True),
+                                  dims=("channel", "lag"))
+        adstock = pt.einsum("ctl,cl->tc", spend_lagged, weight)
+        contribution = pm.Deterministic("contribution", beta * pt.tanh(lam * adstock / 2),
+                                        dims=("week", "channel"))
+        mu = (intercept + trend_slope * trend + contribution.sum(axis=1) + gamma * control
+              + pt.dot(fourier, delta))
+        pm.Normal("sales", mu=mu, sigma=sigma, observed=sales, dims="week")
+    return model
+
+
 # ---- benchmark glue: example name -> builder of the pm.Model from data and plates ------------
 MODELS = {
     "eight_schools": lambda d, p: eight_schools(d["sigma"], d["y"], p["school"]["coords"]),
@@ -82,6 +108,9 @@ MODELS = {
     "logistic": lambda d, p: logistic(d["X"], d["y"]),
     "hierarchical": lambda d, p: hierarchical(
         d["group_idx"], d["x"], d["y"], p["group"]["size"]),
+    "marketing_mix": lambda d, p: marketing_mix(
+        d["spend_lagged"], d["trend"], d["control"], d["fourier"], d["sales"],
+        p["channel"]["coords"]),
 }
 
 

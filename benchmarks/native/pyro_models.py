@@ -84,6 +84,28 @@ def hierarchical(group_idx, x, num_groups, y=None):
         pyro.sample("y", dist.Normal(a[group_idx] + b[group_idx] * x, sigma), obs=y)
 
 
+def marketing_mix(spend_lagged, trend, control, fourier, channels, sales=None):
+    """Geometric adstock over the lags, tanh saturation, trend, control and seasonality."""
+    max_lag = spend_lagged.shape[-1]
+    with pyro.plate("channel", channels):
+        alpha = pyro.sample("alpha", dist.Beta(3.0, 3.0))
+        lam = pyro.sample("lam", dist.Gamma(3.0, 1.0))
+        beta = pyro.sample("beta", dist.HalfNormal(2.0))
+    intercept = pyro.sample("intercept", dist.Normal(0.0, 2.0))
+    trend_slope = pyro.sample("trend_slope", dist.Normal(0.0, 1.0))
+    gamma = pyro.sample("gamma", dist.Normal(0.0, 1.0))
+    with pyro.plate("fourier_term", fourier.shape[1]):
+        delta = pyro.sample("delta", dist.Normal(0.0, 0.5))
+    sigma = pyro.sample("sigma", dist.HalfNormal(1.0))
+    decay = alpha[:, None] ** torch.arange(max_lag, dtype=alpha.dtype)
+    weight = pyro.deterministic("adstock_weight", decay / decay.sum(dim=1, keepdim=True), event_dim=2)
+    adstock = torch.einsum("ctl,cl->tc", spend_lagged, weight)
+    contribution = pyro.deterministic("contribution", beta * torch.tanh(lam * adstock / 2), event_dim=2)
+    mu = intercept + trend_slope * trend + contribution.sum(dim=1) + gamma * control + fourier @ delta
+    with pyro.plate("week", trend.shape[0]):
+        pyro.sample("sales", dist.Normal(mu, sigma), obs=sales)
+
+
 # ---- benchmark glue: example name -> (model, its keyword arguments from data and plates) -----
 def _t(value, dtype=torch.float64):
     return torch.tensor(np.asarray(value), dtype=dtype)
@@ -98,6 +120,10 @@ MODELS = {
     "hierarchical": (hierarchical, lambda d, p: {
         "group_idx": _t(d["group_idx"], torch.int64), "x": _t(d["x"]),
         "num_groups": p["group"]["size"], "y": _t(d["y"])}),
+    "marketing_mix": (marketing_mix, lambda d, p: {
+        "spend_lagged": _t(d["spend_lagged"]), "trend": _t(d["trend"]),
+        "control": _t(d["control"]), "fourier": _t(d["fourier"]),
+        "channels": p["channel"]["size"], "sales": _t(d["sales"])}),
 }
 
 

@@ -32,6 +32,10 @@ MODELS = {
     "hierarchical": ("hierarchical.stan", lambda d, p: {
         "N": len(d["y"]), "J": p["group"]["size"], "group_idx": d["group_idx"] + 1,  # 1-based
         "x": d["x"], "y": d["y"]}),
+    "marketing_mix": ("marketing_mix.stan", lambda d, p: {
+        "N": len(d["sales"]), "C": p["channel"]["size"], "L": d["spend_lagged"].shape[2],
+        "F": d["fourier"].shape[1], "spend_lagged": d["spend_lagged"], "trend": d["trend"],
+        "control": d["control"], "fourier": d["fourier"], "sales": d["sales"]}),
 }
 
 

@@ -366,7 +366,7 @@ class StanPrinter(ShapeOps, Printer):
     def _el_Reduce(self, node: E.Reduce, idx: Idx) -> Printed:
         axes = range(node.x.ndim) if node.axes is None else node.axes
         if kept(idx):
-            raise NotVectorizable  # per-slice reductions: the caller loops over the kept axes
+            return self.matrix_margin(node, idx)
         rest = iter(idx)
         x_idx = tuple(None if k in axes else next(rest) for k in range(node.x.ndim))
         p = self.container(node.x, x_idx)
@@ -385,6 +385,26 @@ class StanPrinter(ShapeOps, Printer):
                 return Printed(name, PREC["atom"], stan_type)
             p = self.as_real(p)
         return self.call(fn, [p], StanType("real"))
+
+    def matrix_margin(self, node: E.Reduce, idx: Idx) -> Printed:
+        """Row or column sums (or means) of a matrix, as a product with a vector of ones:
+        ``M * rep_vector(1.0, K)``, ``rep_row_vector(1.0, N) * M``. Any other per-slice
+        reduction raises `NotVectorizable` (the caller loops over the kept axes)."""
+        if node.op not in ("sum", "mean") or node.x.ndim != 2 or len(node.axes) != 1:
+            raise NotVectorizable
+        p = self.as_real(self.container(node.x, (None, None)))
+        if p.type.base != "matrix" or p.type.dims:
+            raise NotVectorizable
+        axis = node.axes[0]
+        size = node.x.shape[axis]
+        fill = "1.0" if node.op == "sum" else f"1.0 / {self.size(size)}"
+        if axis == 1:
+            ones = self.call("rep_vector", [lit(fill), lit(self.size(size))],
+                             StanType("vector", (), (size,)))
+            return self.infix(p, "*", ones, "mul", StanType("vector", (), node.shape))
+        ones = self.call("rep_row_vector", [lit(fill), lit(self.size(size))],
+                         StanType("row_vector", (), (size,)))
+        return self.infix(ones, "*", p, "mul", StanType("row_vector", (), node.shape))
 
     def _el_AxisOp(self, node: E.AxisOp, idx: Idx) -> Printed:
         pick = idx[node.axis]

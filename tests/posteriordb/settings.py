@@ -63,19 +63,21 @@ def _init_kwargs(backend: str, radius: float) -> dict[str, Any]:
 SETTINGS: dict[str, Settings] = {
     "arK-arK": Settings(fast=True),
     "diamonds-diamonds": Settings(
-        backend_options={"numpyro": {"dense_mass": True}},
+        backend_options={"numpyro": {"dense_mass": True}, "pyro": {"full_mass": True}},
         notes=(
             "24 collinear predictors: with NumPyro's default diagonal mass matrix nearly every "
             "transition hits the tree-depth limit (1023 steps); it still passes, but takes "
-            "10-20x longer than with dense_mass=True."
+            "10-20x longer than with dense_mass=True (Pyro: full_mass=True)."
         ),
     ),
     "earnings-earn_height": Settings(draws=1500),
     "earnings-logearn_interaction_z": Settings(),
     "earnings-logearn_logheight_male": Settings(
+        backend_options={"pyro": {"full_mass": True}},
         notes=(
             "corr(beta[1], beta[2]) = -0.9999: most transitions hit NumPyro's tree-depth "
-            "limit (1023 steps)."
+            "limit (1023 steps); Pyro, at about 100x NumPyro's cost per step, runs with "
+            "full_mass=True."
         ),
     ),
     "eight_schools-eight_schools_noncentered": Settings(
@@ -90,7 +92,8 @@ SETTINGS: dict[str, Settings] = {
     "kidiq_with_mom_work-kidscore_mom_work": Settings(),
     "kilpisjarvi_mod-kilpisjarvi": Settings(
         fast=True,
-        backend_options={"numpyro": {"dense_mass": True}, "pymc": {"init": "jitter+adapt_full"}},
+        backend_options={"numpyro": {"dense_mass": True}, "pymc": {"init": "jitter+adapt_full"},
+                         "pyro": {"full_mass": True}},
         notes=(
             "corr(alpha, beta) = -0.99999: with a diagonal mass matrix most transitions hit "
             "the tree-depth limit (1023 steps; PyMC 92 s); a dense mass matrix takes ~15 s."
