@@ -25,6 +25,16 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "docs" / "posteriordb.json"
 PAGE = ROOT / "docs" / "posteriordb.md"
 BACKEND_ORDER = ("numpyro", "pymc", "pyro", "stan")
+# A paragraph under a backend's heading: what is not run there, and why.
+BACKEND_NOTES = {
+    "pyro": (
+        "Pyro's NUTS costs about 100x NumPyro's per leapfrog step here, and with 4 chains on "
+        "2 cores it draws them one after another, so one posterior takes 4 to 25 minutes. "
+        "The first runs used the settings of the other backends; the later ones Pyro's "
+        "defaults in `settings.py` (500 warm-up iterations, `full_mass=True`); the settings "
+        "column shows each run's. {not_run}"
+    ),
+}
 
 
 def usable_backends() -> list[str]:
@@ -137,6 +147,7 @@ def render(results: dict[str, dict[str, dict]]) -> str:
             f"{passed} of {len(recs)} posteriors pass. Version {', '.join(versions) or '?'}; "
             f"run {', '.join(dates) or '?'} on {', '.join(cpus) or '?'} CPU cores.",
             "",
+            *_backend_note(backend, results),
             "| posterior | result | max abs z | worst sd ratio | max abs dq | min ESS | divergences "
             "| wall s | compile s | sampling s | settings | notes |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -154,6 +165,20 @@ def render(results: dict[str, dict[str, dict]]) -> str:
         lines += ["", "## Not implemented", ""]
         lines += [f"- `{p}`: {reason}." for p, reason in sorted(NOT_IMPLEMENTED.items())]
     return "\n".join(lines) + "\n"
+
+
+def _backend_note(backend: str, results: dict) -> list[str]:
+    """The `BACKEND_NOTES` paragraph of ``backend`` (naming the posteriors it has not run),
+    as page lines."""
+    if backend not in BACKEND_NOTES:
+        return []
+    from tests.posteriordb import POSTERIORS
+
+    missing = sorted(p for p in POSTERIORS if backend not in results.get(p, {}))
+    not_run = (f"Not run yet, for lack of machine time (each is 10-60 minutes here; "
+               f"`python -m tests.posteriordb.report --backends {backend} --posteriors ...`): "
+               f"{', '.join(f'`{p}`' for p in missing)}." if missing else "")
+    return [BACKEND_NOTES[backend].format(not_run=not_run).strip(), ""]
 
 
 def write_page(results_path: Path, page: Path) -> None:

@@ -18,6 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 CHAINS = 4
+# Every Pyro run: Pyro's NUTS costs about 100x NumPyro's per leapfrog step here, so it
+# adapts a dense mass matrix (fewer steps per draw on the correlated regressions) over 500
+# warm-up iterations; `backend_options` still override these.
+BACKEND_DEFAULTS: dict[str, dict[str, Any]] = {"pyro": {"tune": 500, "full_mass": True}}
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Settings:
             draws=self.draws, tune=self.tune, chains=CHAINS, chain_method="parallel",
             target_accept=self.target_accept, seed=self.seed, progressbar=False,
         )
+        kwargs.update(BACKEND_DEFAULTS.get(backend, {}))
         kwargs.update(self.backend_options.get(backend, {}))
         if self.init_radius is not None:
             kwargs.update(_init_kwargs(backend, self.init_radius))
@@ -63,21 +68,19 @@ def _init_kwargs(backend: str, radius: float) -> dict[str, Any]:
 SETTINGS: dict[str, Settings] = {
     "arK-arK": Settings(fast=True),
     "diamonds-diamonds": Settings(
-        backend_options={"numpyro": {"dense_mass": True}, "pyro": {"full_mass": True}},
+        backend_options={"numpyro": {"dense_mass": True}},
         notes=(
             "24 collinear predictors: with NumPyro's default diagonal mass matrix nearly every "
             "transition hits the tree-depth limit (1023 steps); it still passes, but takes "
-            "10-20x longer than with dense_mass=True (Pyro: full_mass=True)."
+            "10-20x longer than with dense_mass=True."
         ),
     ),
     "earnings-earn_height": Settings(draws=1500),
     "earnings-logearn_interaction_z": Settings(),
     "earnings-logearn_logheight_male": Settings(
-        backend_options={"pyro": {"full_mass": True}},
         notes=(
             "corr(beta[1], beta[2]) = -0.9999: most transitions hit NumPyro's tree-depth "
-            "limit (1023 steps); Pyro, at about 100x NumPyro's cost per step, runs with "
-            "full_mass=True."
+            "limit (1023 steps)."
         ),
     ),
     "eight_schools-eight_schools_noncentered": Settings(
@@ -92,8 +95,7 @@ SETTINGS: dict[str, Settings] = {
     "kidiq_with_mom_work-kidscore_mom_work": Settings(),
     "kilpisjarvi_mod-kilpisjarvi": Settings(
         fast=True,
-        backend_options={"numpyro": {"dense_mass": True}, "pymc": {"init": "jitter+adapt_full"},
-                         "pyro": {"full_mass": True}},
+        backend_options={"numpyro": {"dense_mass": True}, "pymc": {"init": "jitter+adapt_full"}},
         notes=(
             "corr(alpha, beta) = -0.99999: with a diagonal mass matrix most transitions hit "
             "the tree-depth limit (1023 steps; PyMC 92 s); a dense mass matrix takes ~15 s."
