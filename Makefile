@@ -19,7 +19,7 @@ demo: install
 	$(VENV)/bin/ppladapt compare examples/eight_schools.py --seed 1 --out report
 
 test: install
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: install
 	$(PY) -m pytest -n 2 --dist loadgroup -m "not slow"
