@@ -175,7 +175,7 @@ def _backend_note(backend: str, results: dict) -> list[str]:
     from tests.posteriordb import POSTERIORS
 
     missing = sorted(p for p in POSTERIORS if backend not in results.get(p, {}))
-    not_run = (f"Not run yet, for lack of machine time (each is 10-60 minutes here; "
+    not_run = (f"Not run yet, for lack of machine time (an estimated 10-60 minutes each here; "
                f"`python -m tests.posteriordb.report --backends {backend} --posteriors ...`): "
                f"{', '.join(f'`{p}`' for p in missing)}." if missing else "")
     return [BACKEND_NOTES[backend].format(not_run=not_run).strip(), ""]
