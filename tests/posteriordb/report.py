@@ -32,7 +32,7 @@ BACKEND_NOTES = {
         "2 cores it draws them one after another, so one posterior takes 4 to 25 minutes. "
         "The first runs used the settings of the other backends; the later ones Pyro's "
         "defaults in `settings.py` (500 warm-up iterations, `full_mass=True`); the settings "
-        "column shows each run's. {not_run}"
+        "column shows each run's."
     ),
 }
 
@@ -174,11 +174,13 @@ def _backend_note(backend: str, results: dict) -> list[str]:
         return []
     from tests.posteriordb import POSTERIORS
 
+    note = BACKEND_NOTES[backend]
     missing = sorted(p for p in POSTERIORS if backend not in results.get(p, {}))
-    not_run = (f"Not run yet, for lack of machine time (an estimated 10-60 minutes each here; "
-               f"`python -m tests.posteriordb.report --backends {backend} --posteriors ...`): "
-               f"{', '.join(f'`{p}`' for p in missing)}." if missing else "")
-    return [BACKEND_NOTES[backend].format(not_run=not_run).strip(), ""]
+    if missing:
+        note += (" Not run yet, for lack of machine time (an estimated 10-60 minutes each here; "
+                 f"`python -m tests.posteriordb.report --backends {backend} --posteriors ...`): "
+                 f"{', '.join(f'`{p}`' for p in missing)}.")
+    return [note, ""]
 
 
 def write_page(results_path: Path, page: Path) -> None:
