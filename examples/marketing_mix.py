@@ -7,7 +7,8 @@ simulated from the known parameters ``TRUTH`` by `make_data` (seeded). For each 
   ``adstock[t, c] = sum_l w[c, l] * spend[t - l, c]`` with weights
   ``w[c, l] ∝ alpha[c] ** l`` normalised over the 8 lags (deterministic
   ``adstock_weight``). The lagged spend is data, one (week x lag) matrix per channel,
-  so each channel's adstock is a lag-matrix product ``spend_lagged[c] @ w[c]``;
+  so the adstock is one contraction, ``pa.math.einsum("ctl,cl->tc", spend_lagged, w)``
+  (each channel's lag matrix times its weights);
 * logistic saturation with rate ``lam[c]``: ``(1 - exp(-lam x)) / (1 + exp(-lam x))``,
   which is ``tanh(lam x / 2)``;
 * effect ``beta[c] >= 0`` (HalfNormal prior); the deterministic ``contribution``
@@ -105,7 +106,7 @@ def marketing_mix(spend_lagged, trend, control, fourier, sales):
         decay = alpha[:, None] ** lag  # (channel, lag)
         weights = pa.deterministic("adstock_weight", decay / pm.sum(decay, axis=1)[:, None])
     # (week, channel): each channel's (week x lag) matrix of lagged spend times its weights
-    adstock = pm.stack([spend_lagged[c] @ weights[c] for c in range(CHANNELS)], axis=1)
+    adstock = pm.einsum("ctl,cl->tc", spend_lagged, weights)
     intercept = pa.prior("intercept", dist.Normal(0, 2))
     slope = pa.prior("trend_slope", dist.Normal(0, 1))
     gamma = pa.prior("gamma", dist.Normal(0, 1))

@@ -17,7 +17,7 @@ __all__ = [
     "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "sigmoid", "inv_logit",
     "logit", "softplus", "log_sigmoid", "lgamma", "digamma", "erf", "normal_cdf",
     "sum", "mean", "prod", "max", "min", "logsumexp", "cumsum", "softmax",
-    "log_softmax", "dot", "matmul", "where", "maximum", "minimum", "stack",
+    "log_softmax", "dot", "matmul", "einsum", "where", "maximum", "minimum", "stack",
     "concatenate", "transpose", "equal", "not_equal",
 ]
 
@@ -207,6 +207,12 @@ def matmul(a, b) -> E.Expr:
 
 
 dot = matmul
+
+
+def einsum(subscripts: str, *operands: Any) -> E.Expr:
+    """A contraction in ``numpy.einsum`` notation with the output written out:
+    ``einsum("ctl,cl->tc", x, w)[t, c] = sum_l x[c, t, l] * w[c, l]``."""
+    return E.Einsum(subscripts, tuple(ops.as_expr(arg) for arg in operands))
 
 
 def where(cond, a, b) -> E.Expr:

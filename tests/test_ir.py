@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -193,6 +194,42 @@ def test_static_shape_errors_at_build_time():
 
     with pytest.raises(ModelError, match=r"deterministic 'eta'|not aligned"):
         m(np.ones((5, 4)))
+
+
+EINSUMS = ("ctl,cl->tc", "ctl,cl->ct", "ctl,cl->t", "ctl,cl->", "ctl->lt", "ctl,cl,c->t")
+
+
+@pytest.mark.parametrize("subscripts", EINSUMS)
+def test_einsum_is_numpys_and_equals_its_product_sum(subscripts):
+    """The reference evaluator computes `Einsum` with np.einsum; `as_product_sum` (Stan's
+    fallback) rewrites it with broadcast products and a sum, and must give the same."""
+    rng = np.random.default_rng(0)
+    values = {"S": rng.normal(size=(2, 4, 3)), "w": rng.normal(size=(2, 3)),
+              "k": np.array([2, 5])}
+    refs = {"S": E.DataRef("S", (2, 4, 3), E.REAL), "w": E.DataRef("w", (2, 3), E.REAL),
+            "k": E.DataRef("k", (2,), E.INT)}
+    args = [refs[n] for n in ("S", "w", "k")[: subscripts.count(",") + 1]]
+    node = pa.math.einsum(subscripts.replace(",", ", "), *args)
+    expected = np.einsum(subscripts, *(values[a.name] for a in args))
+    assert node.subscripts == subscripts and node.shape == expected.shape
+    np.testing.assert_allclose(evaluate(node, values), expected, rtol=1e-12)
+    np.testing.assert_allclose(evaluate(node.as_product_sum(), values), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("subscripts, message", [
+    ("ctl,cl", "write the output explicitly"),
+    ("ctl->tc", "2 operands"),
+    ("c...,cl->c", "its own letter"),
+    ("ccl,cl->c", "its own letter"),
+    ("ct,cl->t", "names 2 axes of an operand of shape (2, 4, 3)"),
+    ("ctc,ll->t", "its own letter"),
+    ("ctl,cl->tx", "must name input axes"),
+    ("ctl,tl->c", "axis 't' has sizes 4 and 2"),
+])
+def test_einsum_errors_name_the_subscripts_and_the_fix(subscripts, message):
+    S, w = E.DataRef("S", (2, 4, 3), E.REAL), E.DataRef("w", (2, 3), E.REAL)
+    with pytest.raises(ModelError, match=re.escape(message)):
+        pa.math.einsum(subscripts, S, w)
 
 
 def test_expand_outside_plates_gives_batch_dims():

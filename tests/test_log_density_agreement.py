@@ -373,6 +373,26 @@ def transpose_stack(y):
     pa.likelihood("y", dist.Normal(loc, 1.0), observed=y)
 
 
+@pa.model
+def contractions(S, counts, table, y):
+    """pa.math.einsum: a batch letter last and first (Stan: a loop over the batch), two
+    letters summed, a Gram matrix, no letter summed, three operands with integer data,
+    integers only, and one operand."""
+    w = pa.prior("w", dist.Normal(0.0, 1.0).expand([2, 3]))  # (c, l); S is (c, t, l)
+    v = pa.prior("v", dist.Normal(0.0, 1.0).expand([3]))
+    batch_last = pm.einsum("ctl,cl->tc", S, w)
+    batch_first = pm.einsum("ctl,cl->ct", S, w)
+    twice_summed = pm.einsum("ctl,cl->t", S, w)
+    gram = pm.einsum("cl,cm->lm", w, w)
+    outer = pm.einsum("c,l->cl", w[:, 0], v)
+    chain = pm.einsum("l,cl,c->", v, w, counts)
+    integers = pm.einsum("tc,c->t", table, counts)
+    loc = pa.deterministic("loc", batch_last + pm.einsum("ct->tc", batch_first)
+                           + (twice_summed + integers / 10)[:, None]
+                           + 0.1 * (pm.sum(gram) + pm.sum(outer) + chain))
+    pa.likelihood("y", dist.Normal(loc, 1.0), observed=y)
+
+
 FEATURE_CASES = {
     "nested_plates": nested_plates(_rng.normal(size=(3, 4))),
     "group_indexing": group_indexing(np.array([0, 2, 1, 1, 0, 2]), _rng.normal(size=6)),
@@ -382,6 +402,8 @@ FEATURE_CASES = {
     "math_functions": math_functions(_rng.normal(size=3)),
     "transpose_stack": transpose_stack(_rng.normal(size=(3, 2))),
     "factors": factors(_real(), _rng.normal(size=2)),
+    "contractions": contractions(_rng.normal(size=(2, 4, 3)), np.array([1, 3]),
+                                 np.array([[0, 1], [2, 1], [1, 1], [3, 0]]), _rng.normal(size=(4, 2))),
 }
 CASES = {**FAMILY_CASES, **FEATURE_CASES, **{f"example_{k}": m for k, m in example_models().items()}}
 

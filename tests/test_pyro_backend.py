@@ -173,6 +173,19 @@ def test_minibatch_program_is_golden():
     assert "subsample" not in pa.to_code(m, "pyro")
 
 
+def test_a_minibatch_takes_the_rows_of_each_contraction_operand_that_has_them():
+    @pa.model
+    def contraction(X, y):
+        with pa.plate("feature", X.shape[1]):
+            beta = pa.prior("beta", dist.Normal(0, 1))
+        with pa.plate("obs", len(y)):
+            pa.likelihood("y", dist.Normal(pm.einsum("nd,d->n", X, beta), 1), observed=y)
+
+    X, y, _ = logistic_data(50, 2)
+    code = pa.to_code(contraction(X, y.astype(float)), "pyro", batch_size=10)
+    assert "dist.Normal(loc=torch.einsum('nd,d->n', X[obs_idx], beta), scale=1.0)" in code
+
+
 def test_the_code_shown_is_the_code_that_runs(schools):
     from ppladapt_pyro.program import load
 

@@ -162,6 +162,19 @@ def test_a_likelihood_with_a_row_sum_is_one_vectorised_statement():
     assert "contribution * rep_vector(1.0, N_channel)" in code
 
 
+def test_a_batched_contraction_is_one_matrix_product_per_batch_element():
+    """The marketing mix's adstock, einsum("ctl,cl->tc"), loops over the 4 channels with a
+    (week x lag) matrix times a vector each, as the hand-written program does, not over
+    the 156 x 4 cells."""
+    from tests.example_models import load_example
+
+    code = pa.to_code(load_example("marketing_mix").model, "stan")
+    assert ("    for (i in 1:N_channel) {\n"
+            "      tmp[i] = (spend_lagged[i] * adstock_weight[i]')';\n"
+            "    }\n") in code
+    assert ".* tmp' / 2);" in code and "dot_product" not in code
+
+
 def test_names_that_clash_with_stan_are_renamed_in_the_program_only(nested):
     code = pa.to_code(nested, "stan")
     assert "// Renamed to avoid Stan names: lower_ is 'lower', e_ is 'e'.\n" in code

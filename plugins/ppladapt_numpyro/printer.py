@@ -66,6 +66,7 @@ class NumPyroPrinter(PythonArrayPrinter):
     concatenate_function = "jnp.concatenate"
     stack_function = "jnp.stack"
     transpose_function = "jnp.transpose"
+    einsum_function = "jnp.einsum"
 
     def _print_Binary(self, node: E.Binary):
         # The IR's ``**`` is real-valued (as NumPy's float power); JAX's ``int ** int``

@@ -75,6 +75,7 @@ class PyMCPrinter(PythonArrayPrinter):
     concatenate_function = "pt.concatenate"
     stack_function = "pt.stack"
     transpose_function = "pt.transpose"
+    einsum_function = "pt.einsum"
 
     def _print_Unary(self, node: E.Unary):
         if node.op == "log_sigmoid":  # log(sigmoid(x)) = -softplus(-x), stable

@@ -86,6 +86,7 @@ class PyroPrinter(PythonArrayPrinter):
     concatenate_function = "torch.cat"
     stack_function = "torch.stack"
     transpose_function = "torch.permute"
+    einsum_function = "torch.einsum"
     axis_keyword = "dim"
 
     # ---- arguments of torch functions -----------------------------------------------------
@@ -162,6 +163,12 @@ class PyroPrinter(PythonArrayPrinter):
         b = (self.tensor(node.b, real=True) if node.b.dtype != E.REAL
              else self.wrap(node.b, prec, strict=True))
         return f"{a} @ {b}", prec
+
+    def _print_Einsum(self, node: E.Einsum):
+        # torch.einsum needs operands of one dtype; NumPy promotes int to float.
+        real = node.dtype == E.REAL
+        operands = ", ".join(self.tensor(op, real=real) for op in node.args)
+        return f"{self.einsum_function}({node.subscripts!r}, {operands})", ATOM
 
     def _print_Transpose(self, node: E.Transpose):
         if node.x.ndim < 2:  # reversing 0 or 1 axes changes nothing

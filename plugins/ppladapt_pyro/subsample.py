@@ -205,6 +205,11 @@ def _take(node: E.Expr, axis: int, plan: Subsample, index: E.Expr, site: str) ->
             return dataclasses.replace(node, a=take(node.a, axis))
         b_axis = 1 if a_ndim >= 2 else 1 + axis  # the column axis of a 2-D right operand
         return dataclasses.replace(node, b=take(node.b, b_axis))
+    if isinstance(node, E.Einsum):
+        letter = node.output[axis]
+        args = tuple(take(arg, spec.index(letter)) if letter in spec else arg
+                     for arg, spec in zip(node.args, node.inputs))
+        return dataclasses.replace(node, args=args)
     if isinstance(node, E.Transpose):
         return dataclasses.replace(node, x=take(node.x, node.axes[axis]))
     if isinstance(node, E.AlignPlates):

@@ -26,6 +26,7 @@ from typing import Callable, Mapping, Optional, Sequence
 from ppladapt.codegen.printer import Printer
 from ppladapt.errors import PPLAdaptError
 from ppladapt.ir import expr as E
+from ppladapt_stan.contraction import Contractions
 from ppladapt_stan.indexing import ShapeOps
 from ppladapt_stan.printed import (
     PREC, Entry, Idx, NotVectorizable, Printed, Sel, count, kept, lit, real_literal)
@@ -54,7 +55,7 @@ COMPARISONS: Mapping[str, tuple[str, str]] = {
 }
 
 
-class StanPrinter(ShapeOps, Printer):
+class StanPrinter(Contractions, ShapeOps, Printer):
     """Prints IR expressions as Stan. ``names`` maps site and data names to Stan text
     (usually identifiers), ``variables`` gives their declared Stan types, ``size`` turns
     a static size into Stan text (a size variable or a literal), ``index_data`` names
@@ -298,6 +299,8 @@ class StanPrinter(ShapeOps, Printer):
         if node.op not in E.ARITHMETIC_OPS or len(shape) > 2:
             raise NotVectorizable
         a, b = self.as_real(self.expand(a, ca, shape)), self.as_real(self.expand(b, cb, shape))
+        if a.type.dims or b.type.dims:  # Stan has no arithmetic on arrays of vectors/matrices
+            raise NotVectorizable
         if a.type.base in ONE_D and b.type.base in ONE_D and a.type != b.type:
             a, b = self.orient(a, b)
         out = b.type if a.type.is_scalar else a.type
@@ -379,10 +382,14 @@ class StanPrinter(ShapeOps, Printer):
             return self.call(fn, [p], StanType("int"))
         if p.type.dims or p.type.is_int:
             if p.type.base not in ("int", "real") or p.type.ndim > 2:  # arrays of containers
-                if self.scope is None or any(e is not None for e in x_idx):
+                if self.scope is None:
                     raise NotVectorizable
-                name, stan_type = self.scope.accumulate(node.op, node.x)
-                return Printed(name, PREC["atom"], stan_type)
+                if all(e is None for e in x_idx):
+                    name, stan_type = self.scope.accumulate(node.op, node.x)
+                    return Printed(name, PREC["atom"], stan_type)
+                p = self.variable(*self.scope.materialize(node.x), x_idx)  # one slice of it
+                if p.type.dims:
+                    raise NotVectorizable
             p = self.as_real(p)
         return self.call(fn, [p], StanType("real"))
 

@@ -71,6 +71,7 @@ class PythonArrayPrinter(Printer):
     concatenate_function = "concatenate"
     stack_function = "stack"
     transpose_function = "transpose"
+    einsum_function = "einsum"
     axis_keyword = "axis"
 
     def _print_Const(self, node: E.Const):
@@ -130,6 +131,10 @@ class PythonArrayPrinter(Printer):
     def _print_MatMul(self, node: E.MatMul):
         prec = PRECEDENCE["matmul"]
         return f"{self.wrap(node.a, prec)} @ {self.wrap(node.b, prec, strict=True)}", prec
+
+    def _print_Einsum(self, node: E.Einsum):
+        operands = ", ".join(self.doprint(op) for op in node.args)
+        return f"{self.einsum_function}({node.subscripts!r}, {operands})", PRECEDENCE["atom"]
 
     def _index_item(self, item) -> str:
         if isinstance(item, E.NewAxis):

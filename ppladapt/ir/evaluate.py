@@ -98,6 +98,8 @@ def _evaluate(node: E.Expr, env: Mapping[str, np.ndarray]) -> np.ndarray:
         return _AXIS[node.op](_evaluate(node.x, env), axis=node.axis)
     if isinstance(node, E.MatMul):
         return np.matmul(_evaluate(node.a, env), _evaluate(node.b, env))
+    if isinstance(node, E.Einsum):
+        return np.einsum(node.subscripts, *(_evaluate(op, env) for op in node.args))
     if isinstance(node, E.Index):
         x = _evaluate(node.x, env)
         return x[tuple(_index_item(it, env) for it in node.items)]

@@ -403,6 +403,79 @@ class MatMul(Expr):
 
 
 @dataclass(frozen=True)
+class Einsum(Expr):
+    """A contraction in ``numpy.einsum`` notation with an explicit output,
+    ``"ctl,cl->tc"``: one letter per axis, no letter twice in one operand, and every
+    letter missing from the output summed over."""
+
+    subscripts: str
+    args: tuple[Expr, ...]
+    children: ClassVar = ("args",)
+
+    def __post_init__(self):
+        where = f"einsum({self.subscripts!r})"
+        text = self.subscripts.replace(" ", "")
+        if text.count("->") != 1:
+            raise ModelError(f"{where}: write the output explicitly, as in 'ij,j->i'.")
+        inputs, output = text.split("->")
+        specs = inputs.split(",")
+        if len(specs) != len(self.args):
+            raise ModelError(f"{where}: {len(specs)} operand subscripts for {len(self.args)} operands.")
+        sizes: dict[str, int] = {}
+        for spec, operand in zip(specs, self.args):
+            if not all(c.isascii() and c.isalpha() for c in spec) or len(set(spec)) != len(spec):
+                raise ModelError(f"{where}: {spec!r} must name each axis with its own letter "
+                                 "(no '...', no letter twice in one operand).")
+            if len(spec) != operand.ndim:
+                raise ModelError(f"{where}: {spec!r} names {len(spec)} axes of an operand of shape {operand.shape}.")
+            if operand.dtype == BOOL:
+                raise ModelError(f"{where}: operands must be numbers, not booleans.")
+            for letter, size in zip(spec, operand.shape):
+                if sizes.setdefault(letter, size) != size:
+                    raise ModelError(f"{where}: axis {letter!r} has sizes {sizes[letter]} and {size}.")
+        if len(set(output)) != len(output) or any(c not in sizes for c in output):
+            raise ModelError(f"{where}: the output {output!r} must name input axes, each once.")
+        object.__setattr__(self, "subscripts", text)
+        self._set(tuple(sizes[c] for c in output), promote(*(op.dtype for op in self.args)), ())
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The subscripts of each operand."""
+        return tuple(self.subscripts.split("->")[0].split(","))
+
+    @property
+    def output(self) -> str:
+        return self.subscripts.split("->")[1]
+
+    @property
+    def summed(self) -> tuple[str, ...]:
+        """The letters summed over, in order of first appearance."""
+        letters = dict.fromkeys("".join(self.inputs))
+        return tuple(c for c in letters if c not in self.output)
+
+    def as_product_sum(self) -> Expr:
+        """The same value from broadcast products and one sum: each operand transposed
+        and given size-1 axes into the order output letters + summed letters."""
+        order = self.output + "".join(self.summed)
+        factors = []
+        for spec, operand in zip(self.inputs, self.args):
+            present = [c for c in order if c in spec]
+            moved = tuple(spec.index(c) for c in present)
+            if moved != tuple(range(len(spec))):
+                operand = Transpose(operand, moved)
+            if len(present) != len(order):
+                items = tuple(Slice() if c in spec else NewAxis() for c in order)
+                operand = Index(operand, items)
+            factors.append(operand)
+        product = factors[0]
+        for factor in factors[1:]:
+            product = Binary("mul", product, factor)
+        if not self.summed:
+            return product
+        return Reduce("sum", product, tuple(range(len(self.output), len(order))))
+
+
+@dataclass(frozen=True)
 class Slice:
     """A basic slice ``start:stop:step`` inside an `Index`."""
 
@@ -571,5 +644,5 @@ class AlignPlates(Expr):
 NODE_TYPES: dict[str, type] = {
     cls.__name__: cls
     for cls in (Const, DataRef, SiteRef, Unary, Binary, Where, Reduce, AxisOp, MatMul,
-                Index, Transpose, Concat, AlignPlates)
+                Einsum, Index, Transpose, Concat, AlignPlates)
 }
