@@ -58,39 +58,26 @@ class Contractions:
         free = [[c for c in spec if c != summed and entries.get(c) is None] for spec in node.inputs]
         if any(summed not in spec or len(rest) > 1 for spec, rest in zip(node.inputs, free)):
             return None
-        order = [0, 1]
-        if free[0] and free[1] and kept_letters.index(free[0][0]) > kept_letters.index(free[1][0]):
-            order = [1, 0]
-        elif free[1] and not free[0]:
-            order = [1, 0]  # the operand keeping a letter goes left: ``x * w``
-        (left, left_spec, left_free), (right, right_spec, right_free) = (
-            (node.args[k], node.inputs[k], free[k]) for k in order)
-        lhs = self._factor(left, left_spec, entries, summed, first=bool(left_free))
-        rhs = self._factor(right, right_spec, entries, summed, first=False)
-        if lhs.type.ndim == 1 and rhs.type.ndim == 1:
-            return self.call("dot_product", [lhs, rhs], StanType("real"))
-        if lhs.type.ndim == 1:
-            lhs = self.as_row_vector(lhs)
-        if rhs.type.ndim == 1:
-            rhs = self.as_vector(rhs)
-        shape = tuple(lhs.shape[:-1]) + tuple(rhs.shape[1:])
-        if lhs.type.base == "row_vector":
-            out = StanType("row_vector", (), shape) if shape else StanType("real")
-        else:
-            out = StanType("matrix" if len(shape) == 2 else "vector", (), shape)
-        return self.infix(lhs, "*", rhs, "mul", out)
+        # the operand keeping an output letter goes left (the earlier letter, when both do)
+        left, right = sorted((0, 1), key=lambda k: kept_letters.index(free[k][0]) if free[k]
+                             else len(kept_letters))
+        lhs = self._factor(node.args[left], node.inputs[left], entries, summed,
+                           first=bool(free[left]))
+        rhs = self._factor(node.args[right], node.inputs[right], entries, summed, first=False)
+        return self.product(lhs, rhs)
 
     def _factor(self, operand: E.Expr, spec: str, entries: dict, summed: str,
                 first: bool) -> Printed:
         """One operand with its other letters indexed: a vector over ``summed``, or a
         matrix with ``summed`` as its columns (``first``: the left factor) or rows."""
+        kept = [c == summed or entries.get(c) is None for c in spec]
         value = self.as_real(self.container(operand, tuple(
-            None if c == summed or entries.get(c) is None else entries[c] for c in spec)))
+            None if keep else entries[c] for c, keep in zip(spec, kept))))
         if value.type.dims or value.type.ndim > 2:
             raise NotVectorizable
         if value.type.ndim < 2:
             return value
-        rows_are_summed = [c for c in spec if c == summed or entries.get(c) is None][0] == summed
+        rows_are_summed = next(c for c, keep in zip(spec, kept) if keep) == summed
         if rows_are_summed == first:  # the matrix holds the summed letter on the wrong axis
             return self.transposed(value, StanType("matrix", (), value.shape[::-1]))
         return value

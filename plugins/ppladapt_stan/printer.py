@@ -442,6 +442,11 @@ class StanPrinter(Contractions, ShapeOps, Printer):
             b_idx = (None,) if b_nd == 1 else (None, rest[1])
         a = self.as_real(self.container(node.a, a_idx))
         b = self.as_real(self.container(node.b, b_idx))
+        return self.product(a, b)
+
+    def product(self, a: Printed, b: Printed) -> Printed:
+        """The matrix product ``a * b`` of two real vectors or matrices (``dot_product``
+        of two vectors), the left one read as a row where it is one-dimensional."""
         if a.type.ndim == 1 and b.type.ndim == 1:
             return self.call("dot_product", [a, b], StanType("real"))
         if a.type.ndim == 1:

@@ -445,6 +445,7 @@ class Einsum(Expr):
 
     @property
     def output(self) -> str:
+        """The output's letters, one per axis of the result."""
         return self.subscripts.split("->")[1]
 
     @property
