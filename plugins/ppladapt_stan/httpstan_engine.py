@@ -10,9 +10,10 @@ httpstan's own request handlers do, instead of going through HTTP:
   (keyed by the program). A cached program loads in well under a second.
 - running: `httpstan.services_stub.call` runs a ``stan::services`` function (NUTS, or
   fixed_param for predictive draws) in httpstan's pool of worker processes, one call
-  per chain; parallel chains are awaited together, sequential ones one at a time. Each
-  run gets a unique fit name and its output is deleted from httpstan's cache once read,
-  so repeated runs really run (and the cache does not grow).
+  per chain; parallel chains are awaited together, sequential ones one at a time, and
+  timed from the first chain's start to the last one's end. Each run gets unique fit
+  names; the outputs are read after the last chain ends and then deleted from httpstan's
+  cache, so repeated runs really run (and the cache does not grow).
 - densities: the model's compiled services module is imported in this process and its
   ``log_prob`` (Jacobian off) and ``transform_inits`` are called directly.
 
@@ -160,46 +161,56 @@ def run_coroutine(make: Callable[[], Awaitable[Any]]) -> Any:
     return result["value"]
 
 
-async def _call(model: CompiledModel, function: str, payload: Mapping[str, Any]) -> bytes:
-    fit_name = f"{model.model_name}/fits/ppladapt{uuid.uuid4().hex[:16]}"
-    try:
-        with warnings.catch_warnings():  # httpstan reads its defaults with deprecated calls
-            warnings.simplefilter("ignore", DeprecationWarning)
-            await httpstan.services_stub.call(function, model.model_name, fit_name, None, **payload)
-        return gzip.decompress(httpstan.cache.load_fit(fit_name))
-    finally:
+async def _call(model: CompiledModel, function: str, fit_name: str,
+                payload: Mapping[str, Any]) -> tuple[float, float]:
+    """Run one services call (one chain) into ``fit_name``; when it started and ended."""
+    with warnings.catch_warnings():  # httpstan reads its defaults with deprecated calls
+        warnings.simplefilter("ignore", DeprecationWarning)
+        started = time.perf_counter()
         try:
-            httpstan.cache.delete_fit(fit_name)
-        except KeyError:
-            pass
+            await httpstan.services_stub.call(function, model.model_name, fit_name, None, **payload)
+        finally:
+            ended = time.perf_counter()
+    return started, ended
 
 
 def run_services(model: CompiledModel, function: str, payloads: list[dict],
                  parallel: bool) -> tuple[list[bytes], float]:
     """Run ``function`` once per payload (one chain each), all at once in httpstan's
-    worker processes or one after another; the raw output of each and the seconds."""
+    worker processes or one after another; the raw output of each, and the seconds from
+    the first chain's start to the last one's end. The outputs are read, and deleted from
+    httpstan's cache, after the last chain: reading one while others run would hold up
+    the event loop that takes in their output."""
+    fit_names = [f"{model.model_name}/fits/ppladapt{uuid.uuid4().hex[:16]}" for _ in payloads]
 
     async def main():
+        chains = list(zip(fit_names, payloads))
         if parallel:
-            calls = (_call(model, function, p) for p in payloads)
-            results = await asyncio.gather(*calls, return_exceptions=True)
-        else:
-            results = []
-            for p in payloads:
-                try:
-                    results.append(await _call(model, function, p))
-                except Exception as err:  # noqa: BLE001
-                    results.append(err)
-                    break
+            calls = (_call(model, function, f, p) for f, p in chains)
+            return await asyncio.gather(*calls, return_exceptions=True)
+        results = []
+        for fit_name, payload in chains:
+            try:
+                results.append(await _call(model, function, fit_name, payload))
+            except Exception as err:  # noqa: BLE001
+                results.append(err)
+                break
         return results
 
-    start = time.perf_counter()
-    results = run_coroutine(main)
-    seconds = time.perf_counter() - start
-    errors = [r for r in results if isinstance(r, BaseException)]
-    if errors:
-        raise BackendError(f"Stan failed: {type(errors[0]).__name__}: {errors[0]}") from errors[0]
-    return results, seconds
+    try:
+        results = run_coroutine(main)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise BackendError(
+                f"Stan failed: {type(errors[0]).__name__}: {errors[0]}") from errors[0]
+        seconds = max(end for _, end in results) - min(start for start, _ in results)
+        return [gzip.decompress(httpstan.cache.load_fit(f)) for f in fit_names], seconds
+    finally:
+        for fit_name in fit_names:
+            try:
+                httpstan.cache.delete_fit(fit_name)
+            except KeyError:
+                pass
 
 
 def worker_processes() -> int:

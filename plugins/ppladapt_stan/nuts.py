@@ -12,8 +12,8 @@ values, which Stan's diagnostic output carries; each call passes the data again,
 this costs about 50 microseconds a draw for small data and a few milliseconds for large
 data (3 ms for the 5000 x 10 logistic regression). CmdStan's engine evaluates a chain's
 draws in one ``log_prob`` call. Stan's ``lp__`` includes the log Jacobian of the
-constraining transforms, so it is not passed on. ``sampling_seconds`` is the wall time of
-the Stan run, warm-up included.
+constraining transforms, so it is not passed on. ``sampling_seconds`` is the time from
+the first chain's start to the last chain's end, warm-up included, reading the output not.
 """
 
 from __future__ import annotations
