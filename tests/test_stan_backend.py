@@ -310,6 +310,19 @@ def test_parallel_and_sequential_chains_are_the_same_chains(schools, schools_fit
     np.testing.assert_array_equal(again.posterior["theta"], schools_fit.posterior["theta"])
 
 
+@pytest.mark.parametrize("parallel", [True, False])
+def test_a_failing_chain_fails_the_run_with_stans_message(schools, parallel):
+    from ppladapt_stan.httpstan_engine import NUTS_FUNCTION, run_services
+    from ppladapt_stan.runs import prepare
+
+    run = prepare(schools, "pystan")
+    good = dict(data=dict(run.data), init={}, random_seed=1, chain=1, num_warmup=10,
+                num_samples=10, refresh=0)
+    bad = dict(good, chain=2, init={"tau": -1.0})
+    with pytest.raises(BackendError, match=r"Stan failed: RuntimeError: .*Initialization"):
+        run_services(run.compiled, NUTS_FUNCTION, [good, bad], parallel)
+
+
 def test_lp_is_the_joint_log_density_of_each_draw_not_stans_lp(schools, schools_fit):
     from scipy import stats
 

@@ -167,11 +167,8 @@ async def _call(model: CompiledModel, function: str, fit_name: str,
     with warnings.catch_warnings():  # httpstan reads its defaults with deprecated calls
         warnings.simplefilter("ignore", DeprecationWarning)
         started = time.perf_counter()
-        try:
-            await httpstan.services_stub.call(function, model.model_name, fit_name, None, **payload)
-        finally:
-            ended = time.perf_counter()
-    return started, ended
+        await httpstan.services_stub.call(function, model.model_name, fit_name, None, **payload)
+    return started, time.perf_counter()
 
 
 def run_services(model: CompiledModel, function: str, payloads: list[dict],
