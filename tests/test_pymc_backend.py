@@ -447,6 +447,30 @@ def test_lp_is_the_joint_log_density_of_each_draw(schools, schools_fit):
         assert lp == pytest.approx(by_hand, rel=1e-12)
 
 
+def test_a_seed_draws_what_pm_sample_draws_with_that_seed(schools_fit):
+    """``seed=s`` means ``pm.sample(random_seed=s)``: the generated model, sampled in
+    ppladapt's two timed steps, gives the draws PyMC's one call gives the same model written
+    by hand (float64 constants, as ppladapt builds it: the same log density to the bit)."""
+    import pymc
+    import pytensor
+
+    with pytensor.config.change_flags(cast_policy="numpy+floatX"):
+        with pymc.Model(coords={"school": range(8)}) as by_hand:
+            mu = pymc.Normal("mu", mu=0.0, sigma=5.0)
+            tau = pymc.HalfCauchy("tau", beta=5.0)
+            theta_z = pymc.Normal("theta_z", mu=0.0, sigma=1.0, dims="school")
+            theta = pymc.Deterministic("theta", mu + tau * theta_z, dims="school")
+            pymc.Normal("y", mu=theta, sigma=SIGMA, observed=Y, dims="school")
+        trace = pymc.sample(
+            draws=100, tune=100, chains=2, cores=1, random_seed=SMALL["seed"], model=by_hand,
+            target_accept=schools_fit.attrs["target_accept"], progressbar=False,
+            compute_convergence_checks=False, return_inferencedata=False,
+        )
+    for name in ("mu", "tau", "theta_z"):
+        native = np.stack(trace.get_values(name, combine=False))
+        np.testing.assert_array_equal(schools_fit.posterior[name].values, native)
+
+
 def test_log_density_is_minus_infinity_outside_the_support(schools):
     params = {"mu": 0.0, "tau": -1.0, "theta_z": np.zeros(8)}
     assert pa.log_density(schools, params, backend="pymc") == -np.inf

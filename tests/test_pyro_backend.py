@@ -413,6 +413,42 @@ def test_sequential_chains_differ_are_reproducible_and_have_the_shared_layout(sc
     assert (stats["step_size"].values == stats["step_size"].values[:, :1]).all()
 
 
+def test_a_seed_draws_what_pyros_sequential_mcmc_draws_with_that_seed(schools_fit, monkeypatch):
+    """``seed=s`` with sequential chains: the draws of ``pyro.set_rng_seed(s)`` and
+    ``MCMC(NUTS(model), num_chains=2)`` on the model written by hand, where Pyro draws the
+    chains one after another (the test gives it one core to make it so)."""
+    import pyro
+    import pyro.distributions as pdist
+    import torch
+    import torch.multiprocessing as mp
+    from pyro.infer import MCMC, NUTS
+
+    def by_hand(sigma, y):
+        mu = pyro.sample("mu", pdist.Normal(0.0, 5.0))
+        tau = pyro.sample("tau", pdist.HalfCauchy(5.0))
+        with pyro.plate("school", 8):
+            theta_z = pyro.sample("theta_z", pdist.Normal(0.0, 1.0))
+            pyro.sample("y", pdist.Normal(mu + tau * theta_z, sigma), obs=y)
+
+    monkeypatch.setattr(mp, "cpu_count", lambda: 1)
+    dtype, rng_state = torch.get_default_dtype(), pyro.util.get_rng_state()
+    torch.set_default_dtype(torch.float64)
+    try:
+        pyro.set_rng_seed(SMALL["seed"])
+        kernel = NUTS(by_hand, target_accept_prob=schools_fit.attrs["target_accept"],
+                      max_plate_nesting=1)
+        with pytest.warns(UserWarning, match="drawn sequentially"):
+            mcmc = MCMC(kernel, num_samples=30, warmup_steps=30, num_chains=2,
+                        disable_progbar=True)
+        mcmc.run(torch.tensor(SIGMA), torch.tensor(Y))
+    finally:
+        torch.set_default_dtype(dtype)
+        pyro.util.set_rng_state(rng_state)
+    native = mcmc.get_samples(group_by_chain=True)
+    for name in ("mu", "tau", "theta_z"):
+        np.testing.assert_array_equal(schools_fit.posterior[name].values, native[name].numpy())
+
+
 def test_results_can_be_saved_as_netcdf(schools_fit, tmp_path):
     """What pa.compare ships between processes: every attribute must be storable."""
     import arviz as az

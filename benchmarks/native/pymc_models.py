@@ -2,6 +2,12 @@
 and dims, data as plain NumPy arrays, ``pm.Deterministic`` for the quantities to report,
 and ``pm.sample`` (PyMC's own NUTS, float64: PyTensor's default ``floatX`` on the CPU).
 
+Float64 throughout: the models are built and sampled under PyTensor's NumPy casting
+policy (``float64_constants``), as ppladapt's are. Under PyTensor's default policy a Python
+float that float32 holds exactly becomes a float32 constant, so ``pm.HalfCauchy("tau",
+beta=5.0)`` takes ``log(5.0)`` in float32: a 1e-7 difference in the log density, enough
+for the same seed to draw different chains.
+
 Run through ``benchmarks/run.py`` (which passes the examples' data).
 """
 
@@ -12,6 +18,7 @@ import time
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytensor.tensor as pt
 from pymc.model.transform.conditioning import remove_value_transforms
 from pytensor.compile import profiling
@@ -114,15 +121,21 @@ MODELS = {
 }
 
 
+# PyTensor's NumPy casting policy: Python floats become float64 constants.
+float64_constants = pytensor.config.change_flags(cast_policy="numpy+floatX")
+
+
 def _pytensor_compile_seconds() -> float:
     """PyTensor's process-wide compile-time counters (graph rewriting + linking): the
     same accounting ppladapt's PyMC backend uses to split compile from sampling time."""
     return profiling.total_graph_rewrite_time + profiling.total_time_linker
 
 
+@float64_constants
 def sample(example: str, data: dict, plates: dict, settings: dict) -> dict:
     """NUTS on the hand-written model with PyMC (see the package docstring), in the two
-    public steps ``pm.sample`` takes by itself: ``pm.init_nuts`` (the log density and its
+    public steps ``pm.sample(random_seed=seed)`` takes by itself, with the seeds it gives
+    them (so the draws are that call's): ``pm.init_nuts`` (the log density and its
     gradient derived and compiled, jittered initial points: ``compile_seconds``, with
     building the model), then ``pm.sample`` with that step and those points
     (``sampling_seconds``, less the PyTensor compilation inside it). This is the split
@@ -133,8 +146,13 @@ def sample(example: str, data: dict, plates: dict, settings: dict) -> dict:
     afterwards and counts in ``wall_seconds`` only."""
     start = time.perf_counter()
     model = MODELS[example](data, plates)
+    # pm.sample(random_seed=seed) gives init_nuts one integer from each chain's generator.
+    chain_seeds = [
+        int(rng.integers(2**30))
+        for rng in np.random.default_rng(settings["seed"]).spawn(settings["chains"])
+    ]
     initial_points, step = pm.init_nuts(
-        chains=settings["chains"], model=model, random_seed=settings["seed"],
+        chains=settings["chains"], tune=settings["tune"], model=model, random_seed=chain_seeds,
         target_accept=settings["target_accept"], progressbar=False,
     )
     setup_seconds = time.perf_counter() - start
@@ -160,6 +178,7 @@ def sample(example: str, data: dict, plates: dict, settings: dict) -> dict:
     }
 
 
+@float64_constants
 def log_density(example: str, data: dict, plates: dict, params: dict) -> float:
     """Joint log density at constrained ``params`` (no Jacobian): ``model.logp`` on the
     model without value transforms, so its inputs are the constrained values."""

@@ -2,7 +2,8 @@
 distributions, float64 tensors (``torch.set_default_dtype``, set by `sample` and
 `log_density` while they run rather than on import, so that importing this module in
 the test process changes nothing), NUTS through ``pyro.infer.MCMC`` directly (Pyro's
-defaults: no JIT, ``init_to_uniform``).
+defaults: no JIT, ``init_to_uniform``; ``max_plate_nesting`` given, as the models' author
+knows it). With the same seed, ppladapt's sequential chains are these chains.
 
 Run through ``benchmarks/run.py`` (which passes the examples' data).
 """
@@ -146,7 +147,9 @@ def _sample(example: str, data: dict, plates: dict, settings: dict) -> dict:
     pyro.set_rng_seed(settings["seed"])
     parallel = settings["chain_method"] == "parallel"
     mcmc = MCMC(
-        NUTS(model, target_accept_prob=settings["target_accept"]),
+        # Every example's plates are one level deep; told so, Pyro need not run the model
+        # from its prior to guess it (which draws on the random stream).
+        NUTS(model, target_accept_prob=settings["target_accept"], max_plate_nesting=1),
         num_samples=settings["draws"], warmup_steps=settings["tune"],
         num_chains=settings["chains"], disable_progbar=True,
         mp_context="spawn" if parallel else None,

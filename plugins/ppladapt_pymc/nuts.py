@@ -18,6 +18,9 @@ compilation inside ``pm.sample`` (JAX reports its own, see `timing`); the rest i
 (`pa.log_density`'s definition), not PyMC's ``model_logp``, which is taken on the
 transformed values and includes the Jacobian.
 
+``seed`` means what ``pm.sample(random_seed=seed)`` makes of it (`chain_seeds`): the same
+model and seed draw the same chains as PyMC's one call.
+
 Each chain uses one BLAS thread (`program.blas_threads`), and the model's log density
 graphs are built with float64 constants (`program.numpy_casting`).
 """
@@ -95,14 +98,11 @@ def _failed(model: Model, what: str, err: Exception) -> BackendError:
     )
 
 
-def _seed(sequence: np.random.SeedSequence) -> int:
-    return int(sequence.generate_state(1)[0] % 2**30)
-
-
-def _seeds(seed: int, chains: int) -> tuple[list[int], int]:
-    """Per-chain seeds for ``pm.init_nuts`` and one seed for ``pm.sample``."""
-    init, run = np.random.SeedSequence(seed).spawn(2)
-    return [_seed(s) for s in init.spawn(chains)], _seed(run)
+def chain_seeds(seed: int, chains: int) -> list[int]:
+    """The per-chain seeds ``pm.sample(random_seed=seed)`` hands ``pm.init_nuts``: one
+    integer from each generator it spawns for the chains. Given to ``pm.init_nuts``, with
+    ``seed`` itself to ``pm.sample``, the two steps draw what the one call would."""
+    return [int(rng.integers(2**30)) for rng in np.random.default_rng(seed).spawn(chains)]
 
 
 def _canonical_stats(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -116,18 +116,18 @@ def _canonical_stats(stats: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def _run_pymc(model: Model, pymc_model, plan: opts.NutsPlan, options: NutsOptions):
     """PyMC's own NUTS: (posterior, stats, compile seconds, sampling seconds)."""
-    init_seeds, run_seed = _seeds(options.seed, options.chains)
     quiet = not options.progressbar
     with CompileClock() as setup, blas_threads():
         initial_points, step = pm.init_nuts(
-            chains=options.chains, model=pymc_model, random_seed=init_seeds,
+            chains=options.chains, tune=options.tune, model=pymc_model,
+            random_seed=chain_seeds(options.seed, options.chains),
             progressbar=options.progressbar, quiet=quiet, target_accept=options.target_accept,
             **plan.init_kwargs, **plan.step_kwargs,
         )
     with CompileClock() as run, _watch_pickle_fallback(model), blas_threads():
         trace = pm.sample(
             draws=options.draws, tune=options.tune, chains=options.chains, cores=plan.cores,
-            step=step, initvals=initial_points, random_seed=run_seed, model=pymc_model,
+            step=step, initvals=initial_points, random_seed=options.seed, model=pymc_model,
             progressbar=options.progressbar, quiet=quiet, compute_convergence_checks=False,
             return_inferencedata=False, discard_tuned_samples=True,
             blas_cores=BLAS_THREADS * plan.cores,

@@ -2,12 +2,14 @@
 
 Chains. ``"sequential"`` runs the chains one after another in this process (one
 `pyro.infer.MCMC` per chain, all drawing on the one random stream seeded by ``seed``, so
-the chains differ and the run is reproducible). ``"parallel"`` runs them in worker
-processes started with the "spawn" method (``MCMC(..., num_chains=chains,
-mp_context="spawn")``); worker ``k`` seeds itself with ``seed + k``, the model travels to
-it as its source text (`program.GeneratedModel`). Pyro uses workers only when
-``chains <= cpu_count - 1`` (one core stays with the main process); with more chains it
-runs them one after another. ppladapt then does exactly that, says so in a
+the chains differ and the run is reproducible): the draws of ``pyro.set_rng_seed(seed)``
+and ``MCMC(NUTS(model, max_plate_nesting=...), num_chains=chains)`` where Pyro draws the
+chains one after another itself (more chains than ``cpu_count - 1``). ``"parallel"``
+runs them in worker processes started with the "spawn" method (``MCMC(...,
+num_chains=chains, mp_context="spawn")``); worker ``k`` seeds itself with ``seed + k``,
+the model travels to it as its source text (`program.GeneratedModel`). Pyro uses workers
+only when ``chains <= cpu_count - 1`` (one core stays with the main process); with more
+chains it runs them one after another. ppladapt then does exactly that, says so in a
 `RuntimeWarning`, and records ``chain_method="sequential"`` in ``idata.attrs`` (with
 ``chain_method_requested="parallel"``): an honest record of what ran, never a silent
 substitute. ``"vectorized"`` is refused in `PyroBackend.check_options`: Pyro has no
