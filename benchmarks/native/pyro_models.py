@@ -160,8 +160,12 @@ def _sample(example: str, data: dict, plates: dict, settings: dict) -> dict:
     samples = mcmc.get_samples(group_by_chain=True)
     flat = {k: v.reshape((-1,) + v.shape[2:]) for k, v in samples.items()}
     observed = {k: v for k, v in kwargs.items() if k != "y"}
+    # With no sites named, Predictive would return every site left, the likelihood's
+    # simulated observations included (which would then count in the minimum ESS).
+    deterministics = _deterministics(model, kwargs)
     with torch.no_grad():
-        computed = Predictive(model, posterior_samples=flat, return_sites=_deterministics(model, kwargs))(**observed)
+        computed = Predictive(model, posterior_samples=flat, return_sites=deterministics)(
+            **observed) if deterministics else {}
     wall_seconds = time.perf_counter() - start
     lead = (settings["chains"], settings["draws"])
     posterior = {k: v.numpy() for k, v in samples.items()}
