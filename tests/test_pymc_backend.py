@@ -452,9 +452,9 @@ def test_a_seed_draws_what_pm_sample_draws_with_that_seed(schools_fit):
     ppladapt's two timed steps, gives the draws PyMC's one call gives the same model written
     by hand (float64 constants, as ppladapt builds it: the same log density to the bit)."""
     import pymc
-    import pytensor
+    from ppladapt_pymc.program import numpy_casting
 
-    with pytensor.config.change_flags(cast_policy="numpy+floatX"):
+    with numpy_casting():
         with pymc.Model(coords={"school": range(8)}) as by_hand:
             mu = pymc.Normal("mu", mu=0.0, sigma=5.0)
             tau = pymc.HalfCauchy("tau", beta=5.0)

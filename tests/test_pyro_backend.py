@@ -421,6 +421,7 @@ def test_a_seed_draws_what_pyros_sequential_mcmc_draws_with_that_seed(schools_fi
     import pyro.distributions as pdist
     import torch
     import torch.multiprocessing as mp
+    from ppladapt_pyro.torch_setup import session
     from pyro.infer import MCMC, NUTS
 
     def by_hand(sigma, y):
@@ -431,19 +432,14 @@ def test_a_seed_draws_what_pyros_sequential_mcmc_draws_with_that_seed(schools_fi
             pyro.sample("y", pdist.Normal(mu + tau * theta_z, sigma), obs=y)
 
     monkeypatch.setattr(mp, "cpu_count", lambda: 1)
-    dtype, rng_state = torch.get_default_dtype(), pyro.util.get_rng_state()
-    torch.set_default_dtype(torch.float64)
-    try:
-        pyro.set_rng_seed(SMALL["seed"])
+    # float64 and pyro.set_rng_seed(seed), both undone afterwards
+    with session(torch.device("cpu"), SMALL["seed"]):
         kernel = NUTS(by_hand, target_accept_prob=schools_fit.attrs["target_accept"],
                       max_plate_nesting=1)
         with pytest.warns(UserWarning, match="drawn sequentially"):
             mcmc = MCMC(kernel, num_samples=30, warmup_steps=30, num_chains=2,
                         disable_progbar=True)
         mcmc.run(torch.tensor(SIGMA), torch.tensor(Y))
-    finally:
-        torch.set_default_dtype(dtype)
-        pyro.util.set_rng_state(rng_state)
     native = mcmc.get_samples(group_by_chain=True)
     for name in ("mu", "tau", "theta_z"):
         np.testing.assert_array_equal(schools_fit.posterior[name].values, native[name].numpy())

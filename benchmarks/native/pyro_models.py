@@ -162,10 +162,11 @@ def _sample(example: str, data: dict, plates: dict, settings: dict) -> dict:
     observed = {k: v for k, v in kwargs.items() if k != "y"}
     # With no sites named, Predictive would return every site left, the likelihood's
     # simulated observations included (which would then count in the minimum ESS).
-    deterministics = _deterministics(model, kwargs)
-    with torch.no_grad():
-        computed = Predictive(model, posterior_samples=flat, return_sites=deterministics)(
-            **observed) if deterministics else {}
+    deterministics, computed = _deterministics(model, kwargs), {}
+    if deterministics:
+        with torch.no_grad():
+            predictive = Predictive(model, posterior_samples=flat, return_sites=deterministics)
+            computed = predictive(**observed)
     wall_seconds = time.perf_counter() - start
     lead = (settings["chains"], settings["draws"])
     posterior = {k: v.numpy() for k, v in samples.items()}
